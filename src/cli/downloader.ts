@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+/** `distributed-downloader <config.yaml>`: runs or continues the pipeline. */
+import { Command, Option } from 'commander';
+import { downloadImages } from '../api.js';
+import { runCli } from './main.js';
+import { VERSION } from '../version.js';
+
+interface Flags {
+  resetBatched?: boolean;
+  reset_batched?: boolean;
+  resetProfiled?: boolean;
+  reset_profiled?: boolean;
+  force?: boolean;
+}
+
+const program = new Command('distributed-downloader')
+  .description(
+    'Download the image URLs listed in a configuration\'s input into Parquet: initialize → profile → schedule ' +
+      '(→ download → verify). Re-running the same command continues where the last run stopped.',
+  )
+  .version(VERSION)
+  .argument('<config>', 'YAML configuration file (see README, "Configuration")')
+  .option('--reset-batched', 'redo everything from initialization (refused if images were downloaded, unless --force)')
+  .addOption(new Option('--reset_batched').hideHelp())
+  .option('--reset-profiled', 'redo profiling and scheduling; downloaded images are kept')
+  .addOption(new Option('--reset_profiled').hideHelp())
+  .option('--force', 'let --reset-batched delete downloaded images')
+  .showHelpAfterError()
+  .action(async (config: string, flags: Flags) => {
+    await runCli(async () => {
+      await downloadImages(config, {
+        resetBatched: Boolean(flags.resetBatched || flags.reset_batched),
+        resetProfiled: Boolean(flags.resetProfiled || flags.reset_profiled),
+        force: Boolean(flags.force),
+      });
+    });
+  });
+
+program.exitOverride((err) => {
+  // commander's own usage errors (unknown option, missing argument) exit 2 like a refused config.
+  process.exit(err.exitCode === 0 ? 0 : 2);
+});
+await program.parseAsync(process.argv);

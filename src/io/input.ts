@@ -1,0 +1,224 @@
+/**
+ * Streaming readers for the URL list: TSV, CSV, Parquet and JSONL, each optionally gzipped. Rows come
+ * out one at a time as string-valued records, so memory does not grow with the input. A row that
+ * cannot be parsed is yielded as a `bad` row (it goes to rejected.parquet), never dropped.
+ */
+import { createReadStream, createWriteStream, promises as fs, statSync } from 'node:fs';
+import { createGunzip } from 'node:zlib';
+import { createInterface } from 'node:readline';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
+import { parse as parseCsv } from 'csv-parse';
+import { parquetRowCount, streamParquetFile } from './parquet.js';
+
+export type InputFormat = 'tsv' | 'csv' | 'parquet' | 'jsonl';
+export type InputRecord = Record<string, string | null>;
+
+export type InputRow =
+  | { kind: 'ok'; rowNumber: number; record: InputRecord }
+  | { kind: 'bad'; rowNumber: number; reason: string; raw: string };
+
+export interface InputReadOptions {
+  /** Format, or 'auto' to pick by extension. */
+  format: InputFormat | 'auto';
+  /** TSV/CSV: whether the first line names the columns; without it columns are named "1", "2", …. */
+  header: boolean;
+  /** Renames input columns (input name → new name) before rows are yielded. */
+  columnMap: Readonly<Record<string, string>>;
+  /** Called now and then with the share of the input read so far (0..1), for progress. */
+  onProgress?: (fraction: number) => void;
+  /** Folder for a decompressed copy of a gzipped Parquet file (Parquet needs random access). */
+  scratchDir: string;
+}
+
+export class InputFormatError extends Error {
+  override readonly name = 'InputFormatError';
+  constructor(readonly file: string, message: string) {
+    super(`${file}: ${message}`);
+  }
+}
+
+/** Tabular inputs must have a URL column; refusing up front beats rejecting every row. */
+function requireIdentifier(file: string, columns: readonly string[]): void {
+  if (!columns.includes('identifier')) {
+    throw new InputFormatError(
+      file,
+      `no "identifier" (URL) column; the columns are ${columns.map((c) => `"${c}"`).join(', ')}: ` +
+        'rename one with input.column_map (e.g. "url: identifier")',
+    );
+  }
+}
+
+export function detectFormat(file: string): { format: InputFormat; gzipped: boolean } {
+  const lower = file.toLowerCase();
+  const gzipped = lower.endsWith('.gz') || lower.endsWith('.gzip');
+  const base = gzipped ? lower.replace(/\.gz(ip)?$/, '') : lower;
+  const ext = path.extname(base);
+  const byExt: Record<string, InputFormat> = {
+    '.tsv': 'tsv', '.txt': 'tsv', '.tab': 'tsv',
+    '.csv': 'csv',
+    '.parquet': 'parquet', '.pq': 'parquet',
+    '.jsonl': 'jsonl', '.ndjson': 'jsonl', '.json': 'jsonl',
+  };
+  const format = byExt[ext];
+  if (!format) {
+    throw new InputFormatError(file, `cannot tell the format from the extension "${ext}"; set input.format to tsv, csv, parquet or jsonl`);
+  }
+  return { format, gzipped };
+}
+
+async function isGzipped(file: string): Promise<boolean> {
+  const handle = await fs.open(file, 'r');
+  try {
+    const magic = Buffer.alloc(2);
+    const { bytesRead } = await handle.read(magic, 0, 2, 0);
+    return bytesRead === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The file's byte stream, decompressed when gzipped, reporting the share of raw bytes read. */
+function openText(file: string, gzipped: boolean, onProgress?: (fraction: number) => void): Readable {
+  const raw = createReadStream(file, { highWaterMark: 1 << 20 });
+  if (onProgress) {
+    const size = statSync(file).size;
+    let read = 0;
+    raw.on('data', (chunk: Buffer | string) => {
+      read += chunk.length;
+      onProgress(size > 0 ? read / size : 1);
+    });
+  }
+  if (!gzipped) return raw;
+  const gunzip = createGunzip();
+  raw.on('error', (err) => gunzip.destroy(err));
+  return raw.pipe(gunzip);
+}
+
+function stringify(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'string') return value;
+  if (typeof value === 'bigint' || typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+}
+
+function renamer(columnMap: Readonly<Record<string, string>>): (name: string) => string {
+  return (name) => columnMap[name] ?? name;
+}
+
+async function* readDelimited(file: string, gzipped: boolean, tsv: boolean, opts: InputReadOptions): AsyncGenerator<InputRow> {
+  const rename = renamer(opts.columnMap);
+  const parser = parseCsv({
+    delimiter: tsv ? '\t' : ',',
+    // TSV exports (GBIF's among them) do not quote: a quote character is data there.
+    quote: tsv ? false : '"',
+    relax_column_count: true,
+    relax_quotes: !tsv,
+    bom: true,
+    skip_empty_lines: true,
+    info: true,
+  });
+  const source = openText(file, gzipped, opts.onProgress);
+  source.on('error', (err) => parser.destroy(err));
+  source.pipe(parser);
+  let columns: string[] | null = null;
+  let rowNumber = 0;
+  for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+    const fields = item.record;
+    if (columns === null && opts.header) {
+      columns = fields.map((f) => rename(f.trim()));
+      const dup = columns.find((c, i) => columns!.indexOf(c) !== i);
+      if (dup !== undefined) throw new InputFormatError(file, `column "${dup}" appears twice in the header (after input.column_map)`);
+      continue;
+    }
+    if (columns === null) columns = fields.map((_f, i) => rename(String(i + 1)));
+    if (rowNumber === 0) requireIdentifier(file, columns);
+    rowNumber++;
+    if (fields.length !== columns.length) {
+      yield {
+        kind: 'bad',
+        rowNumber,
+        reason: `wrong number of fields: ${fields.length} instead of ${columns.length} (line ${item.info.lines})`,
+        raw: JSON.stringify(fields),
+      };
+      continue;
+    }
+    const record: InputRecord = {};
+    for (let i = 0; i < columns.length; i++) {
+      const v = fields[i]!;
+      record[columns[i]!] = v === '' ? null : v;
+    }
+    yield { kind: 'ok', rowNumber, record };
+  }
+}
+
+async function* readJsonl(file: string, gzipped: boolean, opts: InputReadOptions): AsyncGenerator<InputRow> {
+  const rename = renamer(opts.columnMap);
+  const lines = createInterface({ input: openText(file, gzipped, opts.onProgress), crlfDelay: Infinity });
+  let rowNumber = 0;
+  for await (const line of lines) {
+    if (line.trim() === '') continue;
+    rowNumber++;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch (err) {
+      yield { kind: 'bad', rowNumber, reason: `not valid JSON: ${(err as Error).message}`, raw: line };
+      continue;
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      yield { kind: 'bad', rowNumber, reason: 'a JSONL line must be a JSON object', raw: line };
+      continue;
+    }
+    const record: InputRecord = {};
+    for (const [k, v] of Object.entries(parsed)) record[rename(k)] = stringify(v);
+    yield { kind: 'ok', rowNumber, record };
+  }
+}
+
+async function* readParquet(file: string, gzipped: boolean, opts: InputReadOptions): AsyncGenerator<InputRow> {
+  let source = file;
+  if (gzipped) {
+    await fs.mkdir(opts.scratchDir, { recursive: true });
+    source = path.join(opts.scratchDir, 'input.parquet');
+    await pipeline(createReadStream(file), createGunzip(), createWriteStream(source));
+  }
+  const rename = renamer(opts.columnMap);
+  const total = await parquetRowCount(source);
+  let rowNumber = 0;
+  for await (const table of streamParquetFile(source)) {
+    const names = table.schema.fields.map((f) => f.name);
+    const renamed = names.map(rename);
+    requireIdentifier(file, renamed);
+    const vectors = names.map((_n, i) => table.getChildAt(i)!);
+    for (let r = 0; r < table.numRows; r++) {
+      rowNumber++;
+      const record: InputRecord = {};
+      for (let c = 0; c < names.length; c++) record[renamed[c]!] = stringify(vectors[c]!.get(r));
+      yield { kind: 'ok', rowNumber, record };
+    }
+    opts.onProgress?.(total > 0 ? rowNumber / total : 1);
+  }
+  if (gzipped) await fs.rm(source, { force: true });
+}
+
+/** Streams the rows of an input file. Errors of the file as a whole throw InputFormatError. */
+export async function* readInput(file: string, opts: InputReadOptions): AsyncGenerator<InputRow> {
+  const detected = opts.format === 'auto' ? detectFormat(file) : { format: opts.format, gzipped: false };
+  const gzipped = detected.gzipped || (await isGzipped(file));
+  switch (detected.format) {
+    case 'tsv':
+    case 'csv':
+      yield* readDelimited(file, gzipped, detected.format === 'tsv', opts);
+      return;
+    case 'jsonl':
+      yield* readJsonl(file, gzipped, opts);
+      return;
+    case 'parquet':
+      yield* readParquet(file, gzipped, opts);
+      return;
+  }
+}
+

@@ -1,0 +1,97 @@
+/**
+ * Parquet through apache-arrow (in JS) and parquet-wasm (encoding). Files are written atomically.
+ */
+import { promises as fs, openAsBlob, createWriteStream } from 'node:fs';
+import { Writable } from 'node:stream';
+import * as arrow from 'apache-arrow';
+import * as pq from 'parquet-wasm/node';
+import { produceAtomic, writeFileAtomic } from './atomic.js';
+
+function writerProperties(): pq.WriterProperties {
+  return new pq.WriterPropertiesBuilder().setCompression(pq.Compression.ZSTD).build();
+}
+
+function toWasm(table: arrow.Table): pq.Table {
+  return pq.Table.fromIPCStream(arrow.tableToIPC(table, 'stream'));
+}
+
+export function encodeParquet(table: arrow.Table): Uint8Array {
+  return pq.writeParquet(toWasm(table), writerProperties());
+}
+
+export async function writeParquetFile(target: string, table: arrow.Table): Promise<void> {
+  await writeFileAtomic(target, encodeParquet(table));
+}
+
+export async function readParquetFile(file: string): Promise<arrow.Table> {
+  const bytes = await fs.readFile(file);
+  return arrow.tableFromIPC(pq.readParquet(bytes).intoIPCStream());
+}
+
+export async function parquetRowCount(file: string): Promise<number> {
+  const parquet = await pq.ParquetFile.fromFile(await openAsBlob(file));
+  try {
+    return parquet.metadata().fileMetadata().numRows();
+  } finally {
+    parquet.free();
+  }
+}
+
+/** Streams a Parquet file as Arrow tables of at most `batchSize` rows, in bounded memory. */
+export async function* streamParquetFile(file: string, batchSize = 8192): AsyncGenerator<arrow.Table> {
+  const parquet = await pq.ParquetFile.fromFile(await openAsBlob(file));
+  try {
+    const stream = (await parquet.stream({ batchSize })) as ReadableStream<pq.RecordBatch>;
+    for await (const batch of stream) yield arrow.tableFromIPC(batch.intoIPCStream());
+  } finally {
+    parquet.free();
+  }
+}
+
+/**
+ * Writes one Parquet file from many Arrow tables (all of one schema) without holding them all:
+ * each appended table becomes a row group. The file appears at `target` only on close().
+ */
+export class ParquetStreamWriter {
+  private controller!: ReadableStreamDefaultController<pq.RecordBatch>;
+  private readonly input: ReadableStream<pq.RecordBatch>;
+  private pipeline: Promise<void> | null = null;
+  private finish!: () => void;
+  private fail!: (err: unknown) => void;
+  private readonly done: Promise<void>;
+
+  constructor(private readonly target: string, private readonly schema: arrow.Schema) {
+    this.input = new ReadableStream<pq.RecordBatch>({ start: (c) => void (this.controller = c) }, { highWaterMark: 2 });
+    this.done = new Promise<void>((resolve, reject) => {
+      this.finish = resolve;
+      this.fail = reject;
+    });
+  }
+
+  private start(): void {
+    // parquet-wasm resolves the output stream only once it has seen the first batch (for the schema),
+    // so the pipe is set up lazily after the first enqueue.
+    const output = pq.transformParquetStream(this.input, writerProperties());
+    this.pipeline = produceAtomic(this.target, async (tmp) => {
+      await (await output).pipeTo(Writable.toWeb(createWriteStream(tmp)) as WritableStream<Uint8Array>);
+    });
+    this.pipeline.then(this.finish, this.fail);
+  }
+
+  append(table: arrow.Table): void {
+    if (table.numRows === 0) return;
+    for (const batch of toWasm(table).recordBatches()) this.controller.enqueue(batch);
+    if (!this.pipeline) this.start();
+  }
+
+  async close(): Promise<void> {
+    if (!this.pipeline) {
+      // Nothing appended: still write a valid file with the schema and zero rows.
+      this.controller.close();
+      await writeParquetFile(this.target, new arrow.Table(this.schema));
+      return;
+    }
+    this.controller.close();
+    await this.done;
+  }
+}

@@ -1,0 +1,255 @@
+/**
+ * Initialization: stream the URL list, validate every row, and write each server's rows as batches
+ * of `batch_size` under urls/server_name=<host>/partition_id=<k>/urls.parquet. Servers with few URLs
+ * are packed together under server_name=_small. Invalid and duplicate rows go to rejected.parquet.
+ *
+ * Memory stays bounded whatever the input size: rows are spilled twice to temporary files, first by
+ * uuid bucket (to find duplicate uuids one bucket at a time), then by server (to write each server's
+ * batches). Everything is built in scratch and staging folders and moved into place at the end, so a
+ * run killed at any point leaves nothing a re-run could mistake for finished work.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { LoadedConfig } from '../config/index.js';
+import { readInput, type InputRecord } from '../io/input.js';
+import { ParquetStreamWriter, writeParquetFile } from '../io/parquet.js';
+import { SpillFiles } from '../io/spill.js';
+import { writeCsvAtomic } from '../io/csv.js';
+import { Layout, SMALL_SERVERS } from './layout.js';
+import { rejectedSchema, tableFromRows, urlsSchema, URL_COLUMNS, type Cell } from './schemas.js';
+import { parseImageUrl } from './url.js';
+import { deriveUuid, fnv1a } from './uuid.js';
+import type { StageContext } from './context.js';
+
+/** uuid buckets for duplicate detection; each is checked in memory on its own. */
+const UUID_BUCKETS = 256;
+/** Rows of small servers held in memory at once while packing them. */
+const SMALL_ROWS_PER_BUCKET = 200_000;
+const REJECTED_FLUSH_ROWS = 10_000;
+
+/** The list of partitions, written beside the batches for the later stages. */
+export const PARTITIONS_INDEX = '_partitions.csv';
+/** Every server with the partitions that hold its rows (`_small` ones included). */
+export const SERVERS_INDEX = '_servers.csv';
+
+export interface InitializeSummary {
+  inputRows: number;
+  acceptedRows: number;
+  rejectedRows: number;
+  servers: number;
+  smallServers: number;
+  partitions: number;
+}
+
+/** A spilled row: [rowNumber, serverName, uuid, ...values in column order (uuid excluded)]. */
+type SpilledRow = [number, string, string, ...(string | null)[]];
+
+class RejectedSink {
+  private rows: Cell[][] = [];
+  count = 0;
+  constructor(private readonly writer: ParquetStreamWriter) {}
+  add(rowNumber: number, reason: string, uuid: string | null, identifier: string | null, server: string | null, raw: string): void {
+    this.rows.push([rowNumber, reason, uuid, identifier, server, raw]);
+    this.count++;
+    if (this.rows.length >= REJECTED_FLUSH_ROWS) this.flush();
+  }
+  flush(): void {
+    if (this.rows.length) this.writer.append(tableFromRows(rejectedSchema, this.rows));
+    this.rows = [];
+  }
+  async close(): Promise<void> {
+    this.flush();
+    await this.writer.close();
+  }
+}
+
+/** Input column names in order of first appearance (JSONL rows may differ from each other). */
+class Columns {
+  readonly names: string[] = [];
+  private readonly index = new Map<string, number>();
+  indexOf(name: string): number {
+    let i = this.index.get(name);
+    if (i === undefined) {
+      i = this.names.length;
+      this.names.push(name);
+      this.index.set(name, i);
+    }
+    return i;
+  }
+  values(record: InputRecord): (string | null)[] {
+    for (const k of Object.keys(record)) if (k !== 'uuid') this.indexOf(k);
+    return this.names.map((n) => record[n] ?? null);
+  }
+  record(values: readonly (string | null)[], uuid: string | null): InputRecord {
+    const r: InputRecord = uuid === null ? {} : { uuid };
+    this.names.forEach((n, i) => (r[n] = values[i] ?? null));
+    return r;
+  }
+}
+
+export async function initialize(config: LoadedConfig, ctx: StageContext): Promise<InitializeSummary> {
+  const { layout } = ctx;
+  const batchSize = config.downloader_parameters.batch_size;
+  const smallLimit = Math.min(config.input.small_server_urls, batchSize);
+  const budget = config.input.spill_buffer_mib * 1024 * 1024;
+
+  await Promise.all([layout.initScratch, layout.urlsStaging].map((d) => fs.rm(d, { recursive: true, force: true })));
+  await fs.mkdir(layout.urlsStaging, { recursive: true });
+  const rejectedTmp = path.join(layout.initScratch, 'rejected.parquet');
+  const rejected = new RejectedSink(new ParquetStreamWriter(rejectedTmp, rejectedSchema));
+
+  // Pass 1: validate, derive uuids and server names, count rows per server, spill by uuid bucket.
+  const columns = new Columns();
+  const serverRows = new Map<string, number>();
+  const byUuid = new SpillFiles(path.join(layout.initScratch, 'by-uuid'), budget / 2);
+  const progress = ctx.progress('initialize: reading input', 'rows');
+  let inputRows = 0;
+  for await (const row of readInput(config.path_to_input, {
+    format: config.input.format,
+    header: config.downloader_parameters.header !== false,
+    columnMap: config.input.column_map,
+    scratchDir: layout.initScratch,
+    onProgress: (f) => progress.update(f, inputRows),
+  })) {
+    inputRows++;
+    if (row.kind === 'bad') {
+      rejected.add(row.rowNumber, row.reason, null, null, null, row.raw);
+      continue;
+    }
+    const identifier = row.record.identifier ?? null;
+    const uuid = row.record.uuid ?? deriveUuid(row.record);
+    const parsed = parseImageUrl(identifier);
+    if (!parsed.ok) {
+      rejected.add(row.rowNumber, parsed.reason, uuid, identifier, null, JSON.stringify(row.record));
+      continue;
+    }
+    serverRows.set(parsed.serverName, (serverRows.get(parsed.serverName) ?? 0) + 1);
+    const spilled: SpilledRow = [row.rowNumber, parsed.serverName, uuid, ...columns.values(row.record)];
+    byUuid.append(String(fnv1a(uuid) % UUID_BUCKETS), JSON.stringify(spilled));
+  }
+  byUuid.flush();
+  progress.done(inputRows);
+
+  // Pass 2: drop duplicate uuids (the first row wins), then spill each server's rows to its own file
+  // (small servers share a few files, by hash of the server name, so they can be packed together).
+  // Decided once from the pass-1 counts: routing must not change while duplicates are removed.
+  const small = new Set<string>();
+  let smallRows = 0;
+  for (const [server, n] of serverRows) {
+    if (n < smallLimit) {
+      small.add(server);
+      smallRows += n;
+    }
+  }
+  const isSmall = (server: string) => small.has(server);
+  const smallBuckets = Math.max(1, Math.ceil(smallRows / SMALL_ROWS_PER_BUCKET));
+  const byServer = new SpillFiles(path.join(layout.initScratch, 'by-server'), budget / 2);
+  const dedupe = ctx.progress('initialize: duplicate check', 'buckets');
+  for (let b = 0; b < UUID_BUCKETS; b++) {
+    const firstSeen = new Map<string, number>();
+    for await (const line of byUuid.lines(String(b))) {
+      const row = JSON.parse(line) as SpilledRow;
+      const [rowNumber, server, uuid] = row;
+      const first = firstSeen.get(uuid);
+      if (first !== undefined) {
+        const values = row.slice(3) as (string | null)[];
+        const record = columns.record(values, uuid);
+        rejected.add(rowNumber, `duplicate uuid (first seen at row ${first})`, uuid, record.identifier ?? null, server, JSON.stringify(record));
+        serverRows.set(server, serverRows.get(server)! - 1);
+        continue;
+      }
+      firstSeen.set(uuid, rowNumber);
+      byServer.append(isSmall(server) ? `${SMALL_SERVERS}/${fnv1a(server) % smallBuckets}` : server, line);
+    }
+    byUuid.discard(String(b));
+    dedupe.update((b + 1) / UUID_BUCKETS, b + 1);
+  }
+  byServer.flush();
+  dedupe.done(UUID_BUCKETS);
+  await rejected.close();
+
+  // Pass 3: write the batches. Row order inside a server is deterministic (uuid bucket, then input order).
+  const schema = urlsSchema(columns.names.filter((n) => !(URL_COLUMNS as readonly string[]).includes(n)));
+  const toCells = (row: SpilledRow): Cell[] => {
+    const record = columns.record(row.slice(3) as (string | null)[], row[2]);
+    record.server_name = row[1];
+    return schema.fields.map((f) => (f.name === 'row_number' ? row[0] : record[f.name] ?? null));
+  };
+  const partitions: [string, number, number][] = [];
+  const serverIndex: [string, string, number, number, number][] = [];
+  const writeBatch = async (folderServer: string, partitionId: number, rows: SpilledRow[]) => {
+    await writeParquetFile(layout.urlsBatch(folderServer, partitionId, layout.urlsStaging), tableFromRows(schema, rows.map(toCells)));
+    partitions.push([folderServer, partitionId, rows.length]);
+  };
+
+  const bigServers = [...serverRows.keys()].filter((s) => !isSmall(s) && byServer.has(s)).sort();
+  const writing = ctx.progress('initialize: writing batches', 'servers');
+  let step = 0;
+  for (const server of bigServers) {
+    let batch: SpilledRow[] = [];
+    let partitionId = 0;
+    for await (const line of byServer.lines(server)) {
+      batch.push(JSON.parse(line) as SpilledRow);
+      if (batch.length === batchSize) {
+        await writeBatch(server, partitionId++, batch);
+        batch = [];
+      }
+    }
+    if (batch.length) await writeBatch(server, partitionId++, batch);
+    serverIndex.push([server, server, 0, partitionId, serverRows.get(server)!]);
+    byServer.discard(server);
+    writing.update(++step / (bigServers.length + smallBuckets), step);
+  }
+
+  // Small servers: whole servers packed into shared batches, never split across two.
+  let packed: SpilledRow[] = [];
+  let smallPartition = 0;
+  let smallServers = 0;
+  for (let b = 0; b < smallBuckets; b++) {
+    const key = `${SMALL_SERVERS}/${b}`;
+    const groups = new Map<string, SpilledRow[]>();
+    for await (const line of byServer.lines(key)) {
+      const row = JSON.parse(line) as SpilledRow;
+      const list = groups.get(row[1]);
+      if (list) list.push(row);
+      else groups.set(row[1], [row]);
+    }
+    for (const server of [...groups.keys()].sort()) {
+      const rows = groups.get(server)!;
+      if (packed.length + rows.length > batchSize) {
+        await writeBatch(SMALL_SERVERS, smallPartition++, packed);
+        packed = [];
+      }
+      packed.push(...rows);
+      serverIndex.push([server, SMALL_SERVERS, smallPartition, 1, rows.length]);
+      smallServers++;
+    }
+    byServer.discard(key);
+    writing.update(++step / (bigServers.length + smallBuckets), step);
+  }
+  if (packed.length) await writeBatch(SMALL_SERVERS, smallPartition++, packed);
+  writing.done(step);
+
+  await writeCsvAtomic(path.join(layout.urlsStaging, PARTITIONS_INDEX), ['server_name', 'partition_id', 'rows'], partitions);
+  await writeCsvAtomic(
+    path.join(layout.urlsStaging, SERVERS_INDEX),
+    ['server_name', 'folder', 'first_partition', 'partitions', 'rows'],
+    serverIndex,
+  );
+
+  // Publish: urls folder and rejected.parquet into place; the caller then marks the checkpoint.
+  await fs.rm(layout.urls, { recursive: true, force: true });
+  await fs.rename(layout.urlsStaging, layout.urls);
+  await fs.rename(rejectedTmp, layout.rejected);
+  await fs.rm(layout.initScratch, { recursive: true, force: true });
+
+  const acceptedRows = partitions.reduce((n, p) => n + p[2], 0);
+  return {
+    inputRows,
+    acceptedRows,
+    rejectedRows: rejected.count,
+    servers: serverIndex.length,
+    smallServers,
+    partitions: partitions.length,
+  };
+}

@@ -1,0 +1,25 @@
+/** URL validation and the server name a URL belongs to. */
+
+export type ParsedUrl = { ok: true; serverName: string } | { ok: false; reason: string };
+
+/**
+ * `server_name` is the lower-cased netloc without credentials: host[:port]. The WHATWG parser
+ * turns internationalized names into punycode, brackets IPv6 literals and drops default ports,
+ * so the same server always gets the same name.
+ */
+export function parseImageUrl(identifier: string | null | undefined): ParsedUrl {
+  if (identifier === null || identifier === undefined || identifier.trim() === '') {
+    return { ok: false, reason: 'missing URL (identifier is empty)' };
+  }
+  let url: URL;
+  try {
+    url = new URL(identifier.trim());
+  } catch {
+    return { ok: false, reason: 'unparsable URL' };
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    return { ok: false, reason: `unsupported scheme "${url.protocol.replace(/:$/, '')}" (only http and https)` };
+  }
+  if (url.hostname === '') return { ok: false, reason: 'URL has no host' };
+  return { ok: true, serverName: url.host.toLowerCase() };
+}
