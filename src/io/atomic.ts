@@ -12,21 +12,27 @@ export function tempPathFor(target: string): string {
   return path.join(dir, `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 }
 
-export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
+/**
+ * Writes `data` to `target` atomically. `durable` also flushes it to disk before the rename, which
+ * only matters for surviving a machine crash (a killed process loses nothing either way), so it is
+ * kept for the few files that record progress, not the bulk data.
+ */
+export async function writeFileAtomic(target: string, data: string | Uint8Array, durable = false): Promise<void> {
   await fs.mkdir(path.dirname(target), { recursive: true });
   const tmp = tempPathFor(target);
   const handle = await fs.open(tmp, 'w');
   try {
     await handle.writeFile(data);
-    await handle.sync();
+    if (durable) await handle.sync();
   } finally {
     await handle.close();
   }
   await fs.rename(tmp, target);
 }
 
+/** JSON state files (checkpoint, summaries) are written durably. */
 export async function writeJsonAtomic(target: string, value: unknown): Promise<void> {
-  await writeFileAtomic(target, JSON.stringify(value, null, 2) + '\n');
+  await writeFileAtomic(target, JSON.stringify(value, null, 2) + '\n', true);
 }
 
 /** Runs `produce(tmpPath)` and renames the result to `target` only when it succeeded. */

@@ -5,7 +5,7 @@
  */
 import { createReadStream, createWriteStream, promises as fs, statSync } from 'node:fs';
 import { createGunzip } from 'node:zlib';
-import { createInterface } from 'node:readline';
+import { StringDecoder } from 'node:string_decoder';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
@@ -108,77 +108,132 @@ function renamer(columnMap: Readonly<Record<string, string>>): (name: string) =>
   return (name) => columnMap[name] ?? name;
 }
 
-async function* readDelimited(file: string, gzipped: boolean, tsv: boolean, opts: InputReadOptions): AsyncGenerator<InputRow> {
+/** Lines of a text stream, a chunk's worth at a time (per-line async iteration costs more than the parsing). */
+async function* lineBatches(stream: Readable): AsyncGenerator<string[]> {
+  const decoder = new StringDecoder('utf8');
+  let rest = '';
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    const text = rest + decoder.write(chunk);
+    const lines = text.split('\n');
+    rest = lines.pop()!;
+    if (lines.length) yield lines;
+  }
+  rest += decoder.end();
+  if (rest !== '') yield [rest];
+}
+
+function stripCr(line: string): string {
+  return line.endsWith('\r') ? line.slice(0, -1) : line;
+}
+
+function headerColumns(file: string, fields: string[], rename: (n: string) => string): string[] {
+  const columns = fields.map((f) => rename(f.trim()));
+  const dup = columns.find((c, i) => columns.indexOf(c) !== i);
+  if (dup !== undefined) throw new InputFormatError(file, `column "${dup}" appears twice in the header (after input.column_map)`);
+  requireIdentifier(file, columns);
+  return columns;
+}
+
+/** Turns the fields of one line into a row, or a bad row when the count is off. */
+function delimitedRow(columns: readonly string[], fields: readonly string[], rowNumber: number, line: number): InputRow {
+  if (fields.length !== columns.length) {
+    return {
+      kind: 'bad',
+      rowNumber,
+      reason: `wrong number of fields: ${fields.length} instead of ${columns.length} (line ${line})`,
+      raw: JSON.stringify(fields),
+    };
+  }
+  const record: InputRecord = {};
+  for (let i = 0; i < columns.length; i++) {
+    const v = fields[i]!;
+    record[columns[i]!] = v === '' ? null : v;
+  }
+  return { kind: 'ok', rowNumber, record };
+}
+
+/** TSV: no quoting (GBIF's exports use none: a quote is data), so a split per line is the whole parser. */
+async function* readTsv(file: string, gzipped: boolean, opts: InputReadOptions): AsyncGenerator<InputRow[]> {
   const rename = renamer(opts.columnMap);
-  const parser = parseCsv({
-    delimiter: tsv ? '\t' : ',',
-    // TSV exports (GBIF's among them) do not quote: a quote character is data there.
-    quote: tsv ? false : '"',
-    relax_column_count: true,
-    relax_quotes: !tsv,
-    bom: true,
-    skip_empty_lines: true,
-    info: true,
-  });
+  let columns: string[] | null = null;
+  let rowNumber = 0;
+  let line = 0;
+  for await (const lines of lineBatches(openText(file, gzipped, opts.onProgress))) {
+    const rows: InputRow[] = [];
+    for (const raw of lines) {
+      line++;
+      const text = stripCr(line === 1 ? raw.replace(/^\uFEFF/, '') : raw);
+      if (text === '') continue;
+      const fields = text.split('\t');
+      if (columns === null) {
+        if (opts.header) {
+          columns = headerColumns(file, fields, rename);
+          continue;
+        }
+        columns = headerColumns(file, fields.map((_f, i) => String(i + 1)), rename);
+      }
+      rows.push(delimitedRow(columns, fields, ++rowNumber, line));
+    }
+    if (rows.length) yield rows;
+  }
+}
+
+/** CSV: RFC 4180 quoting (fields may hold commas, quotes and newlines), parsed by csv-parse. */
+async function* readCsvRows(file: string, gzipped: boolean, opts: InputReadOptions): AsyncGenerator<InputRow[]> {
+  const rename = renamer(opts.columnMap);
+  const parser = parseCsv({ relax_column_count: true, relax_quotes: true, bom: true, skip_empty_lines: true, info: true });
   const source = openText(file, gzipped, opts.onProgress);
   source.on('error', (err) => parser.destroy(err));
   source.pipe(parser);
   let columns: string[] | null = null;
   let rowNumber = 0;
+  let rows: InputRow[] = [];
   for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-    const fields = item.record;
-    if (columns === null && opts.header) {
-      columns = fields.map((f) => rename(f.trim()));
-      const dup = columns.find((c, i) => columns!.indexOf(c) !== i);
-      if (dup !== undefined) throw new InputFormatError(file, `column "${dup}" appears twice in the header (after input.column_map)`);
-      continue;
+    if (columns === null) {
+      if (opts.header) {
+        columns = headerColumns(file, item.record, rename);
+        continue;
+      }
+      columns = headerColumns(file, item.record.map((_f, i) => String(i + 1)), rename);
     }
-    if (columns === null) columns = fields.map((_f, i) => rename(String(i + 1)));
-    if (rowNumber === 0) requireIdentifier(file, columns);
-    rowNumber++;
-    if (fields.length !== columns.length) {
-      yield {
-        kind: 'bad',
-        rowNumber,
-        reason: `wrong number of fields: ${fields.length} instead of ${columns.length} (line ${item.info.lines})`,
-        raw: JSON.stringify(fields),
-      };
-      continue;
+    rows.push(delimitedRow(columns, item.record, ++rowNumber, item.info.lines));
+    if (rows.length >= 4096) {
+      yield rows;
+      rows = [];
     }
-    const record: InputRecord = {};
-    for (let i = 0; i < columns.length; i++) {
-      const v = fields[i]!;
-      record[columns[i]!] = v === '' ? null : v;
-    }
-    yield { kind: 'ok', rowNumber, record };
   }
+  if (rows.length) yield rows;
 }
 
-async function* readJsonl(file: string, gzipped: boolean, opts: InputReadOptions): AsyncGenerator<InputRow> {
+async function* readJsonl(file: string, gzipped: boolean, opts: InputReadOptions): AsyncGenerator<InputRow[]> {
   const rename = renamer(opts.columnMap);
-  const lines = createInterface({ input: openText(file, gzipped, opts.onProgress), crlfDelay: Infinity });
   let rowNumber = 0;
-  for await (const line of lines) {
-    if (line.trim() === '') continue;
-    rowNumber++;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(line);
-    } catch (err) {
-      yield { kind: 'bad', rowNumber, reason: `not valid JSON: ${(err as Error).message}`, raw: line };
-      continue;
+  for await (const lines of lineBatches(openText(file, gzipped, opts.onProgress))) {
+    const rows: InputRow[] = [];
+    for (const raw of lines) {
+      const line = stripCr(raw);
+      if (line.trim() === '') continue;
+      rowNumber++;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(line);
+      } catch (err) {
+        rows.push({ kind: 'bad', rowNumber, reason: `not valid JSON: ${(err as Error).message}`, raw: line });
+        continue;
+      }
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+        rows.push({ kind: 'bad', rowNumber, reason: 'a JSONL line must be a JSON object', raw: line });
+        continue;
+      }
+      const record: InputRecord = {};
+      for (const [k, v] of Object.entries(parsed)) record[rename(k)] = stringify(v);
+      rows.push({ kind: 'ok', rowNumber, record });
     }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-      yield { kind: 'bad', rowNumber, reason: 'a JSONL line must be a JSON object', raw: line };
-      continue;
-    }
-    const record: InputRecord = {};
-    for (const [k, v] of Object.entries(parsed)) record[rename(k)] = stringify(v);
-    yield { kind: 'ok', rowNumber, record };
+    if (rows.length) yield rows;
   }
 }
 
-async function* readParquet(file: string, gzipped: boolean, opts: InputReadOptions): AsyncGenerator<InputRow> {
+async function* readParquet(file: string, gzipped: boolean, opts: InputReadOptions): AsyncGenerator<InputRow[]> {
   let source = file;
   if (gzipped) {
     await fs.mkdir(opts.scratchDir, { recursive: true });
@@ -193,25 +248,31 @@ async function* readParquet(file: string, gzipped: boolean, opts: InputReadOptio
     const renamed = names.map(rename);
     requireIdentifier(file, renamed);
     const vectors = names.map((_n, i) => table.getChildAt(i)!);
+    const rows: InputRow[] = [];
     for (let r = 0; r < table.numRows; r++) {
-      rowNumber++;
       const record: InputRecord = {};
       for (let c = 0; c < names.length; c++) record[renamed[c]!] = stringify(vectors[c]!.get(r));
-      yield { kind: 'ok', rowNumber, record };
+      rows.push({ kind: 'ok', rowNumber: ++rowNumber, record });
     }
+    yield rows;
     opts.onProgress?.(total > 0 ? rowNumber / total : 1);
   }
   if (gzipped) await fs.rm(source, { force: true });
 }
 
-/** Streams the rows of an input file. Errors of the file as a whole throw InputFormatError. */
-export async function* readInput(file: string, opts: InputReadOptions): AsyncGenerator<InputRow> {
+/**
+ * Streams the rows of an input file, a batch at a time, in input order. Errors of the file as a
+ * whole (no URL column, duplicate header names) throw InputFormatError.
+ */
+export async function* readInput(file: string, opts: InputReadOptions): AsyncGenerator<InputRow[]> {
   const detected = opts.format === 'auto' ? detectFormat(file) : { format: opts.format, gzipped: false };
   const gzipped = detected.gzipped || (await isGzipped(file));
   switch (detected.format) {
     case 'tsv':
+      yield* readTsv(file, gzipped, opts);
+      return;
     case 'csv':
-      yield* readDelimited(file, gzipped, detected.format === 'tsv', opts);
+      yield* readCsvRows(file, gzipped, opts);
       return;
     case 'jsonl':
       yield* readJsonl(file, gzipped, opts);

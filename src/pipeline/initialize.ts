@@ -12,7 +12,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { LoadedConfig } from '../config/index.js';
 import { readInput, type InputRecord } from '../io/input.js';
-import { ParquetStreamWriter, writeParquetFile } from '../io/parquet.js';
+import { encodeParquet, ParquetStreamWriter } from '../io/parquet.js';
+import { writeFileAtomic } from '../io/atomic.js';
 import { SpillFiles } from '../io/spill.js';
 import { writeCsvAtomic } from '../io/csv.js';
 import { Layout, SMALL_SERVERS } from './layout.js';
@@ -26,6 +27,8 @@ const UUID_BUCKETS = 256;
 /** Rows of small servers held in memory at once while packing them. */
 const SMALL_ROWS_PER_BUCKET = 200_000;
 const REJECTED_FLUSH_ROWS = 10_000;
+/** Batch files being written at once. */
+const PARALLEL_WRITES = 8;
 
 /** The list of partitions, written beside the batches for the later stages. */
 export const PARTITIONS_INDEX = '_partitions.csv';
@@ -41,8 +44,40 @@ export interface InitializeSummary {
   partitions: number;
 }
 
-/** A spilled row: [rowNumber, serverName, uuid, ...values in column order (uuid excluded)]. */
-type SpilledRow = [number, string, string, ...(string | null)[]];
+/**
+ * A spilled row is one line: `rowNumber \t serverName \t JSON(uuid) \t JSON(values in column order)`.
+ * The duplicate check and the routing by server read only the prefix, never parsing the values.
+ * (Server names cannot hold tabs or newlines; JSON escapes them in the rest.)
+ */
+interface SpilledRow {
+  rowNumber: number;
+  server: string;
+  uuid: string;
+  values: (string | null)[];
+}
+
+function spillLine(rowNumber: number, server: string, uuid: string, values: (string | null)[]): string {
+  return `${rowNumber}\t${server}\t${JSON.stringify(uuid)}\t${JSON.stringify(values)}`;
+}
+
+/** The prefix of a spilled line: row number, server name and the uuid still JSON-encoded. */
+function spillHead(line: string): { rowNumber: number; server: string; uuidJson: string } {
+  const a = line.indexOf('\t');
+  const b = line.indexOf('\t', a + 1);
+  const c = line.indexOf('\t', b + 1);
+  return { rowNumber: Number(line.slice(0, a)), server: line.slice(a + 1, b), uuidJson: line.slice(b + 1, c) };
+}
+
+function parseSpilled(line: string): SpilledRow {
+  const head = spillHead(line);
+  const valuesAt = line.indexOf('\t', line.indexOf('\t', line.indexOf('\t') + 1) + 1) + 1;
+  return {
+    rowNumber: head.rowNumber,
+    server: head.server,
+    uuid: JSON.parse(head.uuidJson) as string,
+    values: JSON.parse(line.slice(valuesAt)) as (string | null)[],
+  };
+}
 
 class RejectedSink {
   private rows: Cell[][] = [];
@@ -104,28 +139,30 @@ export async function initialize(config: LoadedConfig, ctx: StageContext): Promi
   const byUuid = new SpillFiles(path.join(layout.initScratch, 'by-uuid'), budget / 2);
   const progress = ctx.progress('initialize: reading input', 'rows');
   let inputRows = 0;
-  for await (const row of readInput(config.path_to_input, {
+  for await (const rows of readInput(config.path_to_input, {
     format: config.input.format,
     header: config.downloader_parameters.header !== false,
     columnMap: config.input.column_map,
     scratchDir: layout.initScratch,
     onProgress: (f) => progress.update(f, inputRows),
   })) {
-    inputRows++;
-    if (row.kind === 'bad') {
-      rejected.add(row.rowNumber, row.reason, null, null, null, row.raw);
-      continue;
+    for (const row of rows) {
+      inputRows++;
+      if (row.kind === 'bad') {
+        rejected.add(row.rowNumber, row.reason, null, null, null, row.raw);
+        continue;
+      }
+      const identifier = row.record.identifier ?? null;
+      const uuid = row.record.uuid ?? deriveUuid(row.record);
+      const parsed = parseImageUrl(identifier);
+      if (!parsed.ok) {
+        rejected.add(row.rowNumber, parsed.reason, uuid, identifier, null, JSON.stringify(row.record));
+        continue;
+      }
+      serverRows.set(parsed.serverName, (serverRows.get(parsed.serverName) ?? 0) + 1);
+      const line = spillLine(row.rowNumber, parsed.serverName, uuid, columns.values(row.record));
+      byUuid.append(String(fnv1a(uuid) % UUID_BUCKETS), line);
     }
-    const identifier = row.record.identifier ?? null;
-    const uuid = row.record.uuid ?? deriveUuid(row.record);
-    const parsed = parseImageUrl(identifier);
-    if (!parsed.ok) {
-      rejected.add(row.rowNumber, parsed.reason, uuid, identifier, null, JSON.stringify(row.record));
-      continue;
-    }
-    serverRows.set(parsed.serverName, (serverRows.get(parsed.serverName) ?? 0) + 1);
-    const spilled: SpilledRow = [row.rowNumber, parsed.serverName, uuid, ...columns.values(row.record)];
-    byUuid.append(String(fnv1a(uuid) % UUID_BUCKETS), JSON.stringify(spilled));
   }
   byUuid.flush();
   progress.done(inputRows);
@@ -148,17 +185,16 @@ export async function initialize(config: LoadedConfig, ctx: StageContext): Promi
   for (let b = 0; b < UUID_BUCKETS; b++) {
     const firstSeen = new Map<string, number>();
     for await (const line of byUuid.lines(String(b))) {
-      const row = JSON.parse(line) as SpilledRow;
-      const [rowNumber, server, uuid] = row;
-      const first = firstSeen.get(uuid);
+      const { rowNumber, server, uuidJson } = spillHead(line);
+      const first = firstSeen.get(uuidJson);
       if (first !== undefined) {
-        const values = row.slice(3) as (string | null)[];
-        const record = columns.record(values, uuid);
-        rejected.add(rowNumber, `duplicate uuid (first seen at row ${first})`, uuid, record.identifier ?? null, server, JSON.stringify(record));
+        const row = parseSpilled(line);
+        const record = columns.record(row.values, row.uuid);
+        rejected.add(rowNumber, `duplicate uuid (first seen at row ${first})`, row.uuid, record.identifier ?? null, server, JSON.stringify(record));
         serverRows.set(server, serverRows.get(server)! - 1);
         continue;
       }
-      firstSeen.set(uuid, rowNumber);
+      firstSeen.set(uuidJson, rowNumber);
       byServer.append(isSmall(server) ? `${SMALL_SERVERS}/${fnv1a(server) % smallBuckets}` : server, line);
     }
     byUuid.discard(String(b));
@@ -171,25 +207,30 @@ export async function initialize(config: LoadedConfig, ctx: StageContext): Promi
   // Pass 3: write the batches. Row order inside a server is deterministic (uuid bucket, then input order).
   const schema = urlsSchema(columns.names.filter((n) => !(URL_COLUMNS as readonly string[]).includes(n)));
   const toCells = (row: SpilledRow): Cell[] => {
-    const record = columns.record(row.slice(3) as (string | null)[], row[2]);
-    record.server_name = row[1];
-    return schema.fields.map((f) => (f.name === 'row_number' ? row[0] : record[f.name] ?? null));
+    const record = columns.record(row.values, row.uuid);
+    record.server_name = row.server;
+    return schema.fields.map((f) => (f.name === 'row_number' ? row.rowNumber : record[f.name] ?? null));
   };
   const partitions: [string, number, number][] = [];
   const serverIndex: [string, string, number, number, number][] = [];
+  // Encoding is synchronous; the file system work of several batches overlaps instead of queueing.
+  const writing = new Set<Promise<void>>();
   const writeBatch = async (folderServer: string, partitionId: number, rows: SpilledRow[]) => {
-    await writeParquetFile(layout.urlsBatch(folderServer, partitionId, layout.urlsStaging), tableFromRows(schema, rows.map(toCells)));
     partitions.push([folderServer, partitionId, rows.length]);
+    const file = layout.urlsBatch(folderServer, partitionId, layout.urlsStaging);
+    const done: Promise<void> = writeFileAtomic(file, encodeParquet(tableFromRows(schema, rows.map(toCells)))).finally(() => writing.delete(done));
+    writing.add(done);
+    if (writing.size >= PARALLEL_WRITES) await Promise.race(writing);
   };
 
   const bigServers = [...serverRows.keys()].filter((s) => !isSmall(s) && byServer.has(s)).sort();
-  const writing = ctx.progress('initialize: writing batches', 'servers');
+  const progressWrite = ctx.progress('initialize: writing batches', 'servers');
   let step = 0;
   for (const server of bigServers) {
     let batch: SpilledRow[] = [];
     let partitionId = 0;
     for await (const line of byServer.lines(server)) {
-      batch.push(JSON.parse(line) as SpilledRow);
+      batch.push(parseSpilled(line));
       if (batch.length === batchSize) {
         await writeBatch(server, partitionId++, batch);
         batch = [];
@@ -198,7 +239,7 @@ export async function initialize(config: LoadedConfig, ctx: StageContext): Promi
     if (batch.length) await writeBatch(server, partitionId++, batch);
     serverIndex.push([server, server, 0, partitionId, serverRows.get(server)!]);
     byServer.discard(server);
-    writing.update(++step / (bigServers.length + smallBuckets), step);
+    progressWrite.update(++step / (bigServers.length + smallBuckets), step);
   }
 
   // Small servers: whole servers packed into shared batches, never split across two.
@@ -209,10 +250,10 @@ export async function initialize(config: LoadedConfig, ctx: StageContext): Promi
     const key = `${SMALL_SERVERS}/${b}`;
     const groups = new Map<string, SpilledRow[]>();
     for await (const line of byServer.lines(key)) {
-      const row = JSON.parse(line) as SpilledRow;
-      const list = groups.get(row[1]);
+      const row = parseSpilled(line);
+      const list = groups.get(row.server);
       if (list) list.push(row);
-      else groups.set(row[1], [row]);
+      else groups.set(row.server, [row]);
     }
     for (const server of [...groups.keys()].sort()) {
       const rows = groups.get(server)!;
@@ -225,10 +266,11 @@ export async function initialize(config: LoadedConfig, ctx: StageContext): Promi
       smallServers++;
     }
     byServer.discard(key);
-    writing.update(++step / (bigServers.length + smallBuckets), step);
+    progressWrite.update(++step / (bigServers.length + smallBuckets), step);
   }
   if (packed.length) await writeBatch(SMALL_SERVERS, smallPartition++, packed);
-  writing.done(step);
+  await Promise.all(writing);
+  progressWrite.done(step);
 
   await writeCsvAtomic(path.join(layout.urlsStaging, PARTITIONS_INDEX), ['server_name', 'partition_id', 'rows'], partitions);
   await writeCsvAtomic(
