@@ -23,5 +23,7 @@ fi
 
 # node-gyp builds offline against the Node headers installed in /usr.
 export npm_config_nodedir="${npm_config_nodedir:-/usr}"
-npm ci --no-audit --no-fund
+# `npm install`, not `npm ci`: the lock cannot list optional platform packages the registry here does not hold,
+# which `npm ci` refuses; install still follows the lock for everything it lists.
+npm install --no-audit --no-fund
 npm run build
