@@ -1,0 +1,226 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Controller } from '../../src/controller/controller.js';
+import { controllerOptions, DEFAULT_CONTROLLER_OPTIONS } from '../../src/controller/options.js';
+import type { HostDecision, HostEpochStats } from '../../src/controller/types.js';
+import { busyEpoch, epochStats } from './helpers.js';
+import { simulate, type SimHost } from './sim.js';
+
+const T0 = 1_000_000;
+const HOST = 'img.example.org';
+
+function seeded(rate = 3): Controller {
+  const c = new Controller();
+  c.seed(HOST, rate);
+  return c;
+}
+
+/** Answers per second a simulated host can give: capacity over its mean service time. */
+function capacityRate(h: SimHost): number {
+  const spread = h.spread ?? 0.3;
+  return (h.capacity * 1000) / (h.serviceMs * Math.exp((spread * spread) / 2));
+}
+
+const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/** Steps `c` with one epoch of statistics for the test host and returns its decision. */
+function decideOnce(c: Controller, stats: HostEpochStats, nowMs = T0): HostDecision {
+  return c.step(nowMs, new Map([[HOST, stats]])).get(HOST)!;
+}
+
+describe('adaptive controller against a simulated host', () => {
+  const host: SimHost = { capacity: 60, serviceMs: 50, spread: 0.25 };
+
+  for (const seed of [1, 2, 3]) {
+    it(`reaches 90 % of capacity quickly and then keeps in flight within 1.1 × capacity (seed ${seed})`, () => {
+      const run = simulate(seeded(), HOST, host, { epochs: 90, seed });
+      const full = capacityRate(host);
+      const reached = run.epochs.findIndex((e) => e.goodput >= 0.9 * full);
+      assert.ok(reached >= 0 && reached <= 20, `90 % of capacity first reached at epoch ${reached}`);
+      const converged = run.epochs.slice(30);
+      const inflight = converged.map((e) => e.stats.inflightAvg);
+      assert.ok(mean(converged.map((e) => e.goodput)) >= 0.9 * full);
+      assert.ok(mean(inflight) <= 1.1 * host.capacity, `mean in flight ${mean(inflight)}`);
+      assert.ok(Math.max(...inflight) <= 1.25 * host.capacity, `peak in flight ${Math.max(...inflight)}`);
+      assert.ok(run.epochs.every((e) => e.decision.generation === 0), 'no hard cut without errors');
+    });
+  }
+
+  it('converges the same with the budget split across four ranks, which together stay within L', () => {
+    const run = simulate(seeded(), HOST, host, { epochs: 90, ranks: 4 });
+    const full = capacityRate(host);
+    const reached = run.epochs.findIndex((e) => e.goodput >= 0.9 * full);
+    assert.ok(reached >= 0 && reached <= 20, `90 % of capacity first reached at epoch ${reached}`);
+    const converged = run.epochs.slice(30);
+    assert.ok(mean(converged.map((e) => e.stats.inflightAvg)) <= 1.1 * host.capacity);
+    run.epochs.forEach((e, i) => {
+      // A share that moves between ranks at an epoch boundary is briefly held by both (at most the
+      // one request a tie rotation moves); a cut takes effect as requests under the old limit finish.
+      const limit = Math.max(e.applied.limit, run.epochs[i - 1]?.applied.limit ?? 0);
+      assert.ok(e.peakInFlight <= limit + 1, `epoch ${i}: ${e.peakInFlight} in flight, L = ${e.applied.limit}`);
+    });
+  });
+
+  it('cuts multiplicatively and paces on 429, and keeps 429s rare afterwards', () => {
+    const strict: SimHost = { capacity: 20, serviceMs: 100, queueLimit: 0 };
+    const run = simulate(seeded(), HOST, strict, { epochs: 120 });
+    const first = run.epochs.findIndex((e) => e.stats.outcomes.tooMany > 0.02 * e.stats.started);
+    assert.ok(first >= 0, 'the host was pushed past its queue limit at least once');
+    const { stats, applied, decision } = run.epochs[first]!;
+    assert.equal(decision.generation, applied.generation + 1);
+    const cutTo = Math.ceil(DEFAULT_CONTROLLER_OPTIONS.overload_cut * stats.inflightPeak);
+    assert.ok(decision.limit <= cutTo, `cut to ${decision.limit} from ${stats.inflightPeak}`);
+    assert.ok(decision.pacingRate > 0, 'a 429 starts the pacer');
+    const started = run.epochs.reduce((a, e) => a + e.stats.started, 0);
+    const tooMany = run.epochs.reduce((a, e) => a + e.stats.outcomes.tooMany, 0);
+    assert.ok(tooMany < 0.01 * started, `${tooMany} 429s in ${started} requests`);
+    const late = run.epochs.slice(30).map((e) => e.goodput);
+    assert.ok(mean(late) >= 0.75 * capacityRate(strict), `goodput ${mean(late)}`);
+  });
+
+  it('honours Retry-After: no request before blockedUntil', () => {
+    const strict: SimHost = { capacity: 20, serviceMs: 100, queueLimit: 0, retryAfterMs: 5000 };
+    const run = simulate(seeded(), HOST, strict, { epochs: 60, startMs: T0 });
+    const blocks = run.epochs.filter((e) => e.stats.retryAfterUntil > e.endMs);
+    assert.ok(blocks.length > 0, 'the host sent Retry-After');
+    for (const e of blocks) {
+      const { blockedUntil } = e.decision;
+      assert.ok(blockedUntil >= e.stats.retryAfterUntil, 'blocked at least as long as asked');
+      assert.ok(blockedUntil <= e.stats.retryAfterUntil + DEFAULT_CONTROLLER_OPTIONS.retry_after_jitter_ms);
+      const early = run.starts.filter((t) => t >= e.endMs && t < blockedUntil);
+      assert.deepEqual(early, [], 'requests sent while blocked');
+    }
+  });
+
+  it('caps a very long Retry-After', () => {
+    const c = seeded();
+    const hour = 3_600_000;
+    const d = decideOnce(c, busyEpoch(10, 100, 3, { retryAfterUntil: T0 + hour }));
+    const { retry_after_cap_ms: cap, retry_after_jitter_ms: jitter } = DEFAULT_CONTROLLER_OPTIONS;
+    assert.ok(d.blockedUntil >= T0 + cap && d.blockedUntil <= T0 + cap + jitter, `${d.blockedUntil - T0}`);
+  });
+
+  it('never shrinks a budget for DNS or client-side failures', () => {
+    const c = seeded(20);
+    let previous = c.decision(HOST, T0);
+    for (let e = 1; e <= 40; e++) {
+      const stats = busyEpoch(40, 100, previous.limit, { outcomes: { dns: 500, client: 300 } });
+      const d = decideOnce(c, stats, T0 + e * 1000);
+      assert.ok(d.limit >= previous.limit, `epoch ${e}: ${previous.limit} -> ${d.limit}`);
+      assert.equal(d.generation, 0);
+      assert.equal(d.blockedUntil, 0);
+      previous = d;
+    }
+    const onlyDns = decideOnce(c, epochStats({ outcomes: { dns: 50 }, backlog: 10 }), T0 + 50_000);
+    assert.equal(onlyDns.limit, previous.limit);
+    assert.equal(onlyDns.blockedUntil, 0, 'DNS failures do not open the circuit breaker');
+  });
+
+  it('still finds the capacity of a host whose URLs half fail to resolve', () => {
+    const h: SimHost = { capacity: 40, serviceMs: 100, dnsShare: 0.5 };
+    const run = simulate(seeded(), HOST, h, { epochs: 60 });
+    assert.ok(run.epochs.every((e) => e.decision.generation === 0));
+    assert.ok(mean(run.epochs.slice(30).map((e) => e.goodput)) >= 0.9 * capacityRate(h));
+  });
+
+  it('pauses a host that only fails to connect, backs off exponentially and resumes on success', () => {
+    const upAt = T0 + 20_000;
+    const h: SimHost = { capacity: 40, serviceMs: 100, down: (t) => t < upAt };
+    const run = simulate(seeded(), HOST, h, { epochs: 45, startMs: T0 });
+    const pauses: number[] = [];
+    let last: HostDecision | undefined;
+    for (const e of run.epochs) {
+      const d = e.decision;
+      if (d.blockedUntil > e.endMs && d.generation !== last?.generation) pauses.push(d.blockedUntil - e.endMs);
+      if (e.endMs < upAt) assert.equal(d.limit, 1, 'a failing host gets one probe at a time');
+      last = d;
+    }
+    const base = DEFAULT_CONTROLLER_OPTIONS.breaker_base_ms;
+    assert.deepEqual(pauses.slice(0, 4), [base, 2 * base, 4 * base, 8 * base]);
+    for (const e of run.epochs) {
+      const blocked = run.starts.filter((t) => t >= e.endMs && t < e.decision.blockedUntil);
+      assert.deepEqual(blocked, [], 'requests sent while the breaker was open');
+    }
+    const end = run.epochs.at(-1)!;
+    assert.equal(end.decision.blockedUntil, 0);
+    assert.ok(end.decision.limit > 10, `limit after recovery ${end.decision.limit}`);
+    assert.ok(end.stats.outcomes.ok > 0);
+  });
+
+  it('keeps the budget of a host too slow to measure, until its TTFB can be judged', () => {
+    const slow: SimHost = { capacity: 2, serviceMs: 5000 };
+    const run = simulate(seeded(3), HOST, slow, { epochs: 60 });
+    assert.ok(run.epochs.every((e) => e.decision.limit === 3), 'no growth on a handful of samples');
+  });
+
+  it('judges a cut only on requests sent after it (stale outcomes are ignored)', () => {
+    const c = seeded(10);
+    const d = decideOnce(c, busyEpoch(50, 100, 10, { staleOutcomes: 400 }));
+    assert.equal(d.generation, 0);
+    assert.ok(d.limit >= 10);
+  });
+
+  it('cuts less on server errors than on 429 and only above their share', () => {
+    const few = seeded(10);
+    const d1 = decideOnce(few, busyEpoch(95, 100, 10, { outcomes: { server5xx: 5 } }));
+    assert.equal(d1.generation, 0, '5 % errors are tolerated');
+    const many = seeded(10);
+    const d2 = decideOnce(many, busyEpoch(80, 100, 10, { outcomes: { server5xx: 20 } }));
+    assert.equal(d2.generation, 1);
+    assert.equal(d2.limit, Math.floor(10 * DEFAULT_CONTROLLER_OPTIONS.error_cut));
+    assert.equal(d2.pacingRate, 0, 'only 429 starts the pacer');
+    const rateLimited = seeded(10);
+    const d3 = decideOnce(rateLimited, busyEpoch(90, 100, 10, { outcomes: { tooMany: 10 } }));
+    assert.equal(d3.limit, Math.floor(10 * DEFAULT_CONTROLLER_OPTIONS.overload_cut));
+    assert.ok(d3.pacingRate > 0 && d3.pacingRate < 90);
+  });
+
+  it('holds for two epochs after a cut', () => {
+    const c = seeded(10);
+    let now = T0;
+    const step = (stats: HostEpochStats): HostDecision => decideOnce(c, stats, (now += 1000));
+    const cut = step(busyEpoch(80, 100, 10, { outcomes: { server5xx: 20 } }));
+    assert.equal(step(busyEpoch(100, 100, cut.limit)).limit, cut.limit);
+    assert.equal(step(busyEpoch(100, 100, cut.limit)).limit, cut.limit);
+    assert.ok(step(busyEpoch(100, 100, cut.limit)).limit > cut.limit, 'grows again after the hold');
+  });
+
+  it('lets an idle host decay towards its initial budget', () => {
+    const c = seeded(3);
+    const h: SimHost = { capacity: 40, serviceMs: 100 };
+    const busyUntil = T0 + 40_000;
+    const run = simulate(c, HOST, h, { epochs: 140, startMs: T0, busy: (t) => t < busyUntil });
+    const atStop = run.epochs.find((e) => e.endMs >= busyUntil)!.decision.limit;
+    assert.ok(atStop > 20);
+    const idle = run.epochs.filter((e) => e.endMs > busyUntil + 1000).map((e) => e.decision.limit);
+    for (let i = 1; i < idle.length; i++) assert.ok(idle[i]! <= idle[i - 1]!, 'decays monotonically');
+    assert.ok(idle.at(-1)! <= 5, `still at ${idle.at(-1)} after ${idle.length} idle epochs`);
+    assert.ok(idle.at(-1)! >= 3, 'not below the initial budget');
+  });
+
+  it('gives identical decisions for identical inputs, and never reads the wall clock', () => {
+    const h: SimHost = { capacity: 20, serviceMs: 80, queueLimit: 2, retryAfterMs: 2000, dnsShare: 0.1 };
+    const realNow = Date.now;
+    Date.now = () => {
+      throw new Error('the controller must not read the wall clock');
+    };
+    try {
+      const a = simulate(seeded(), HOST, h, { epochs: 60, seed: 5 });
+      const b = simulate(seeded(), HOST, h, { epochs: 60, seed: 5 });
+      assert.deepEqual(
+        a.epochs.map((e) => e.decision),
+        b.epochs.map((e) => e.decision),
+      );
+    } finally {
+      Date.now = realNow;
+    }
+  });
+
+  it('uses the options it is given', () => {
+    const c = new Controller(controllerOptions({ max_limit: 12 }));
+    c.seed(HOST, 3);
+    const run = simulate(c, HOST, { capacity: 40, serviceMs: 100 }, { epochs: 40 });
+    assert.ok(run.epochs.every((e) => e.decision.limit <= 12));
+    assert.equal(run.epochs.at(-1)!.decision.limit, 12);
+  });
+});
