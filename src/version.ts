@@ -1,10 +1,14 @@
-/** The package version, read once from package.json (used in the User-Agent and --version). */
+/** The package's name and version, read once from package.json (User-Agent, --version). */
 import { readFileSync } from 'node:fs';
 
-function readVersion(): string {
-  // dist/src/version.js and src/version.ts both sit two folders below the package root.
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
+interface PackageJson {
+  version: string;
+  homepage?: string;
 }
 
-export const VERSION = readVersion();
+// Compiled, this file is dist/src/version.js: package.json is two folders up.
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as PackageJson;
+
+export const VERSION = pkg.version;
+/** Where server operators can read about the tool, when package.json names it. */
+export const HOMEPAGE = pkg.homepage;

@@ -11,12 +11,15 @@ interface Flags {
   resetProfiled?: boolean;
   reset_profiled?: boolean;
   force?: boolean;
+  retryErrors?: boolean;
+  retry_errors?: boolean;
+  stopAfter?: 'initialize' | 'profile' | 'schedule';
 }
 
 const program = new Command('distributed-downloader')
   .description(
-    'Download the image URLs listed in a configuration\'s input into Parquet: initialize → profile → schedule ' +
-      '(→ download → verify). Re-running the same command continues where the last run stopped.',
+    'Download the image URLs listed in a configuration\'s input into Parquet: initialize → profile → schedule → ' +
+      'download → verify, in rounds. Re-running the same command continues where the last run stopped.',
   )
   .version(VERSION)
   .argument('<config>', 'YAML configuration file (see README, "Configuration")')
@@ -25,6 +28,11 @@ const program = new Command('distributed-downloader')
   .option('--reset-profiled', 'redo profiling and scheduling; downloaded images are kept')
   .addOption(new Option('--reset_profiled').hideHelp())
   .option('--force', 'let --reset-batched delete downloaded images')
+  .option('--retry-errors', 'after the automatic rounds, retry the transient errors (429, 5xx, timeouts, resets) once more')
+  .addOption(new Option('--retry_errors').hideHelp())
+  .addOption(
+    new Option('--stop-after <stage>', 'stop once this stage is done (to inspect its output)').choices(['initialize', 'profile', 'schedule']),
+  )
   .showHelpAfterError()
   .action(async (config: string, flags: Flags) => {
     await runCli(async () => {
@@ -32,6 +40,8 @@ const program = new Command('distributed-downloader')
         resetBatched: Boolean(flags.resetBatched || flags.reset_batched),
         resetProfiled: Boolean(flags.resetProfiled || flags.reset_profiled),
         force: Boolean(flags.force),
+        retryErrors: Boolean(flags.retryErrors || flags.retry_errors),
+        ...(flags.stopAfter ? { stopAfter: flags.stopAfter } : {}),
       });
     });
   });

@@ -13,6 +13,12 @@ export interface Checkpoint {
   scheduled_ranks: number | null;
   /** The current download round (0-based). */
   round: number;
+  /** The last round whose download finished on every rank. */
+  downloaded_round: number | null;
+  /** The last round verified, with what it found (to tell whether a round made progress). */
+  verified: { round: number; completed: number; transient: number } | null;
+  /** Every batch is done and no retry round is due. */
+  finished: boolean;
 }
 
 export const EMPTY_CHECKPOINT: Readonly<Checkpoint> = {
@@ -21,6 +27,9 @@ export const EMPTY_CHECKPOINT: Readonly<Checkpoint> = {
   scheduled_round: null,
   scheduled_ranks: null,
   round: 0,
+  downloaded_round: null,
+  verified: null,
+  finished: false,
 };
 
 export async function readCheckpoint(file: string): Promise<Checkpoint> {

@@ -1,5 +1,5 @@
 /**
- * The pipeline: initialize → profile → schedule (→ download → verify, added by later stages).
+ * The pipeline: initialize → profile → then rounds of schedule → download → verify.
  * Each finished stage is recorded in checkpoint.json, so re-running the same command continues
  * where the last run stopped; a stage cut off half-way is redone from its start.
  */
@@ -15,6 +15,9 @@ import { stageLogger } from './logging.js';
 import { profile, type ProfileSummary } from './profile.js';
 import { ProgressReporter, type ProgressOptions } from './progress.js';
 import { schedule, type ScheduleSummary } from './schedule.js';
+import { download, type DownloadSummary, type EpochObservation } from './download.js';
+import { scanOutputs, verify, type VerifySummary } from './verify.js';
+import { SingleProcessCommunicator, type Communicator } from '../mpi/communicator.js';
 
 export interface RunOptions {
   /** Redo everything from initialization (the Python tool's --reset_batched). Default false. */
@@ -23,10 +26,14 @@ export interface RunOptions {
   resetProfiled?: boolean;
   /** Allow a reset to delete downloaded images. Default false: such a reset is refused. */
   force?: boolean;
-  /** Number of download ranks to schedule for. Default 1 (one process). */
-  ranks?: number;
-  /** This process's rank, for log file names. Default 0. */
-  rank?: number;
+  /** Stop once this stage is done (e.g. 'schedule' to inspect the batches before downloading). Default: run all. */
+  stopAfter?: 'initialize' | 'profile' | 'schedule';
+  /** Run one more round for transient errors after the automatic ones (`--retry-errors`). Default false. */
+  retryErrors?: boolean;
+  /** Called once per download epoch (benchmarks record limits and in-flight with it). Default none. */
+  onEpoch?: (observation: EpochObservation) => void;
+  /** The ranks of this run. Default: a single process. */
+  comm?: Communicator;
   /** Progress display settings. Default: live on a TTY, plain lines otherwise. */
   progress?: ProgressOptions;
   /** Human-readable status lines. Default: printed to stdout. */
@@ -37,6 +44,8 @@ export interface RunResult {
   initialize?: InitializeSummary;
   profile?: ProfileSummary;
   schedule?: ScheduleSummary;
+  downloads: DownloadSummary[];
+  verify?: VerifySummary;
   checkpoint: Checkpoint;
 }
 
@@ -79,15 +88,16 @@ async function applyResets(layout: Layout, checkpoint: Checkpoint, opts: RunOpti
 export async function runPipeline(config: LoadedConfig, opts: RunOptions = {}): Promise<RunResult> {
   const layout = new Layout(config);
   const say = opts.say ?? ((l: string) => console.log(l));
-  const ranks = opts.ranks ?? 1;
-  const rank = opts.rank ?? 0;
+  const comm = opts.comm ?? new SingleProcessCommunicator();
+  const ranks = comm.size;
+  const rank = comm.rank;
   const reporter = new ProgressReporter(opts.progress);
   const level = config.downloader_parameters.logger_level;
   await fs.mkdir(layout.root, { recursive: true });
 
   let checkpoint = await applyResets(layout, await readCheckpoint(layout.checkpoint), opts, say);
   await writeCheckpoint(layout.checkpoint, checkpoint);
-  const result: RunResult = { checkpoint };
+  const result: RunResult = { checkpoint, downloads: [] };
   const context = (stage: Stage): StageContext => ({
     layout,
     log: stageLogger(layout, stage, checkpoint.round, rank, level),
@@ -113,6 +123,8 @@ export async function runPipeline(config: LoadedConfig, opts: RunOptions = {}): 
     say('initialize: already done (use --reset-batched to redo)');
   }
 
+  if (opts.stopAfter === 'initialize') return { ...result, checkpoint };
+
   if (!checkpoint.profiled) {
     const s = await profile(config, context('profile'));
     say(`profile: ${s.servers} servers in ${layout.profiles}` + (s.ignored.length ? `, ${s.ignored.length} ignored` : ''));
@@ -123,13 +135,63 @@ export async function runPipeline(config: LoadedConfig, opts: RunOptions = {}): 
     say('profile: already done (use --reset-profiled to redo)');
   }
 
-  if (checkpoint.scheduled_round !== checkpoint.round || checkpoint.scheduled_ranks !== ranks) {
-    const s = await schedule(config, context('schedule'), checkpoint.round, ranks);
-    say(`schedule: round ${s.round}: ${s.partitions} batches (${s.rows} URLs) over ${s.ranks} ranks; ${s.completed} already completed`);
-    result.schedule = s;
-    await mark({ ...checkpoint, scheduled_round: checkpoint.round, scheduled_ranks: ranks });
-  } else {
-    say(`schedule: round ${checkpoint.round} already scheduled`);
+  if (opts.stopAfter === 'profile') return { ...result, checkpoint };
+
+  const maxRounds = config.download.max_rounds;
+  if (checkpoint.finished && opts.retryErrors && (checkpoint.verified?.transient ?? 0) > 0) {
+    say(`--retry-errors: retrying ${checkpoint.verified!.transient} transient errors in round ${checkpoint.round + 1}`);
+    await mark({ ...checkpoint, finished: false, round: checkpoint.round + 1 });
+  }
+  const roundLimit = opts.retryErrors ? Math.max(maxRounds, checkpoint.round + 1) : maxRounds;
+
+  while (!checkpoint.finished) {
+    const round = checkpoint.round;
+    if (checkpoint.scheduled_round !== round || checkpoint.scheduled_ranks !== ranks) {
+      const ctx = context('schedule');
+      const retry = round > 0 ? (await scanOutputs(layout)).retry : new Map<string, number>();
+      const s = await schedule(config, ctx, round, ranks, retry);
+      say(
+        `schedule: round ${s.round}: ${s.partitions} batches (${s.rows} URLs) over ${s.ranks} ranks; ` +
+          `${s.completed} already completed` + (s.retries ? `, ${s.retries} retried for transient errors` : ''),
+      );
+      result.schedule = s;
+      await mark({ ...checkpoint, scheduled_round: round, scheduled_ranks: ranks });
+    } else {
+      say(`schedule: round ${round} already scheduled`);
+    }
+    if (opts.stopAfter === 'schedule') return { ...result, checkpoint };
+
+    if (checkpoint.downloaded_round !== round) {
+      const d = await download(config, context('download'), round, comm, opts.onEpoch);
+      result.downloads.push(d);
+      say(`download: round ${round}: ${d.batches} batches, ${d.successes} images, ${d.errors} errors in ${d.seconds.toFixed(1)} s`);
+      await mark({ ...checkpoint, downloaded_round: round });
+    }
+
+    const v = await verify(config, context('verify'), round, result.downloads.at(-1));
+    result.verify = v;
+    say(
+      `verify: round ${round}: ${v.batches.completed}/${v.batches.total} batches; ${v.rows.successes} images, ` +
+        `${v.rows.errors} errors (${v.transient_errors} transient), ${v.rows.rejected} rejected → ${layout.summary}`,
+    );
+    const previous = checkpoint.verified;
+    const unchanged = previous !== null && previous.completed === v.batches.completed && previous.transient === v.transient_errors;
+    const work = v.batches.remaining > 0 || v.transient_errors > 0;
+    const verified = { round, completed: v.batches.completed, transient: v.transient_errors };
+    if (!work || round + 1 >= roundLimit) {
+      await mark({ ...checkpoint, verified, finished: true });
+      if (v.batches.remaining > 0) say(`verify: ${v.batches.remaining} batches are not finished; re-run to continue`);
+      else if (v.transient_errors > 0) say(`verify: ${v.transient_errors} transient errors left; re-run with --retry-errors to try them again`);
+      break;
+    }
+    if (unchanged && !config.suppress_unchanged_error) {
+      await mark({ ...checkpoint, verified, finished: true });
+      throw new UsageError(
+        `round ${round} made no progress (${v.batches.remaining} batches left, ${v.transient_errors} transient errors); ` +
+          'stopping instead of looping. Set suppress_unchanged_error: true to continue regardless',
+      );
+    }
+    await mark({ ...checkpoint, verified, round: round + 1 });
   }
 
   result.checkpoint = checkpoint;

@@ -14,13 +14,15 @@ import { SMALL_SERVERS, type Layout } from './layout.js';
 import { readIgnored, readServerIndex } from './profile.js';
 
 export const SCHEDULE_FILE = 'schedule.csv';
-export const SCHEDULE_COLUMNS = ['rank', 'server_name', 'partition_id', 'rows'] as const;
+export const SCHEDULE_COLUMNS = ['rank', 'server_name', 'partition_id', 'rows', 'retry'] as const;
 
 export interface Partition {
   /** The folder's server name (`_small` for packed batches). */
   server_name: string;
   partition_id: number;
   rows: number;
+  /** A completed batch whose transient errors are retried (otherwise the batch is downloaded whole). */
+  retry?: boolean;
 }
 
 export interface Assignment extends Partition {
@@ -34,6 +36,8 @@ export interface ScheduleSummary {
   rows: number;
   /** Batches already completed in earlier runs, left out. */
   completed: number;
+  /** Completed batches scheduled again to retry their transient errors. */
+  retries: number;
 }
 
 export async function readPartitions(urlsFolder: string): Promise<Partition[]> {
@@ -85,8 +89,16 @@ export function assign(partitions: readonly Partition[], ranks: number, rules: R
   return out.sort((a, b) => a.rank - b.rank || (a.server_name < b.server_name ? -1 : a.server_name > b.server_name ? 1 : 0) || a.partition_id - b.partition_id);
 }
 
-/** Partitions still to download: no `completed` marker, and not entirely made of ignored servers. */
-export async function remainingPartitions(layout: Layout): Promise<{ remaining: Partition[]; completed: number }> {
+export const batchKey = (p: Pick<Partition, 'server_name' | 'partition_id'>): string => `${p.server_name}/${p.partition_id}`;
+
+/**
+ * Partitions still to download: no `completed` marker, and not entirely made of ignored servers;
+ * completed ones named in `retry` come too, flagged, with their retry row count as `rows`.
+ */
+export async function remainingPartitions(
+  layout: Layout,
+  retry: ReadonlyMap<string, number> = new Map(),
+): Promise<{ remaining: Partition[]; completed: number }> {
   const [partitions, ignored, servers] = await Promise.all([
     readPartitions(layout.urls),
     readIgnored(layout.ignored),
@@ -99,34 +111,47 @@ export async function remainingPartitions(layout: Layout): Promise<{ remaining: 
   for (const p of partitions) {
     const ignoredAll = p.server_name === SMALL_SERVERS ? !smallWithWork.has(p.partition_id) : ignored.has(p.server_name);
     if (ignoredAll) continue;
-    if (await exists(layout.completedMarker(p.server_name, p.partition_id))) completed++;
-    else remaining.push(p);
+    if (!(await exists(layout.completedMarker(p.server_name, p.partition_id)))) {
+      remaining.push(p);
+      continue;
+    }
+    completed++;
+    const retryRows = retry.get(batchKey(p));
+    if (retryRows !== undefined) remaining.push({ ...p, rows: retryRows, retry: true });
   }
   return { remaining, completed };
 }
 
+/**
+ * Writes the round's schedule: every batch without a `completed` marker, plus `retry` — completed
+ * batches whose transient errors this round tries again (keyed `server_name/partition_id`, with the
+ * number of rows to retry).
+ */
 export async function schedule(
   config: LoadedConfig,
   ctx: StageContext,
   round: number,
   ranks: number,
+  retry: ReadonlyMap<string, number> = new Map(),
 ): Promise<ScheduleSummary> {
   const { layout } = ctx;
-  const { remaining, completed } = await remainingPartitions(layout);
+  const { remaining, completed } = await remainingPartitions(layout, retry);
   const assignments = assign(remaining, ranks, config.schedule_rules);
   const dir = layout.scheduleDir(round);
   await fs.mkdir(dir, { recursive: true });
   await writeCsvAtomic(
     path.join(dir, SCHEDULE_FILE),
     SCHEDULE_COLUMNS,
-    assignments.map((a) => [a.rank, a.server_name, a.partition_id, a.rows]),
+    assignments.map((a) => [a.rank, a.server_name, a.partition_id, a.rows, a.retry ? 1 : 0]),
   );
+  const retries = assignments.filter((a) => a.retry).length;
   const summary: ScheduleSummary = {
     round,
     ranks,
     partitions: assignments.length,
     rows: assignments.reduce((n, a) => n + a.rows, 0),
-    completed,
+    completed: completed - retries,
+    retries,
   };
   await writeJsonAtomic(path.join(dir, '_config.json'), summary);
   ctx.log.info(summary, 'schedule written');
@@ -139,6 +164,12 @@ export async function readSchedule(layout: Layout, round: number, rank?: number)
   const rows = await readCsv(file);
   if (rows === null) throw new Error(`${file} is missing: scheduling has not finished`);
   return rows
-    .map((r) => ({ rank: Number(r.rank), server_name: r.server_name!, partition_id: Number(r.partition_id), rows: Number(r.rows) }))
+    .map((r) => ({
+      rank: Number(r.rank),
+      server_name: r.server_name!,
+      partition_id: Number(r.partition_id),
+      rows: Number(r.rows),
+      retry: r.retry === '1',
+    }))
     .filter((a) => rank === undefined || a.rank === rank);
 }

@@ -121,3 +121,19 @@ test('--help works for both programs and lists the reset flags', async () => {
   const usage = await runCliBin(DOWNLOADER_BIN, ['--no-such-flag', 'x.yaml']);
   assert.equal(usage.code, 2);
 });
+
+test('engine headers the client sets itself, and zero timeouts, are refused', () => {
+  const msg = refusal({ ...pythonExample(), engine: { headers: { Connection: 'close' }, ttfb_timeout_ms: 0 } });
+  assert.match(msg, /engine\.ttfb_timeout_ms = 0: must be ≥ 1/);
+  assert.match(msg, /engine\.headers\.Connection: key "Connection" is not allowed/);
+  assert.match(refusal({ ...pythonExample(), controller: { algorithm: 'bbr' } }), /controller\.algorithm = "bbr": allowed values are "adaptive", "aimd", "paarc", "fixed"/);
+  assert.match(refusal({ ...pythonExample(), image: { encoding: 'gif' } }), /image\.encoding = "gif": allowed values are/);
+});
+
+test("the Python tool's header line joins the request headers", async () => {
+  const { engineOptionsOf } = await import('../../src/pipeline/runtime-options.js');
+  const config = validateConfig({ ...pythonExample(), downloader_parameters: { header: 'User-Agent: Imageomics Institute (https://imageomics.org)' } }, path.join(dir, 'c.yaml'));
+  assert.equal(engineOptionsOf(config).user_agent, 'Imageomics Institute (https://imageomics.org)');
+  const other = validateConfig({ ...pythonExample(), downloader_parameters: { header: 'From: data@example.org' } }, path.join(dir, 'c.yaml'));
+  assert.equal(engineOptionsOf(other).headers.From, 'data@example.org');
+});

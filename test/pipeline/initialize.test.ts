@@ -69,7 +69,7 @@ async function runOn(input: string, extra: Record<string, unknown> = {}) {
     input: { small_server_urls: 2 },
     ...extra,
   });
-  const result = await runCliBin(DOWNLOADER_BIN, [config]);
+  const result = await runCliBin(DOWNLOADER_BIN, [config, '--stop-after', 'schedule']);
   assert.equal(result.code, 0, result.stderr);
   return { out, result };
 }
@@ -163,7 +163,7 @@ test('an input without a URL column is refused naming its columns', async () => 
   writeFileSync(file, 'uuid\turl\nx\thttp://a.example/1.jpg\n');
   const out = path.join(dir, 'out-nourl');
   const config = writeYaml(path.join(dir, 'nourl.yaml'), { path_to_input: file, path_to_output: out });
-  const result = await runCliBin(DOWNLOADER_BIN, [config]);
+  const result = await runCliBin(DOWNLOADER_BIN, [config, '--stop-after', 'schedule']);
   assert.equal(result.code, 1);
   assert.match(result.stderr, /no "identifier" \(URL\) column; the columns are "uuid", "url".*input\.column_map/);
 });

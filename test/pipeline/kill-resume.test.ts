@@ -52,7 +52,7 @@ async function snapshot(name: string): Promise<{ files: string[]; accepted: stri
 test('initialization killed with SIGKILL at several points and re-run gives exactly the uninterrupted output', async () => {
   await writeInput();
   const started = Date.now();
-  const clean = await runCliBin(DOWNLOADER_BIN, [configFor('clean')]);
+  const clean = await runCliBin(DOWNLOADER_BIN, [configFor('clean'), '--stop-after', 'schedule']);
   assert.equal(clean.code, 0, clean.stderr);
   const duration = Date.now() - started;
   const expected = await snapshot('clean');
@@ -62,13 +62,13 @@ test('initialization killed with SIGKILL at several points and re-run gives exac
   for (const fraction of [0.15, 0.35, 0.55, 0.75, 0.9]) {
     const name = `killed-${Math.round(fraction * 100)}`;
     const config = configFor(name);
-    const child = startCli(DOWNLOADER_BIN, [config]);
+    const child = startCli(DOWNLOADER_BIN, [config, '--stop-after', 'schedule']);
     const done = waitCli(child);
     await sleep(duration * fraction);
     child.kill('SIGKILL');
     const first = await done;
     if (first.signal === 'SIGKILL') killedMidRun++;
-    const rerun = await runCliBin(DOWNLOADER_BIN, [config]);
+    const rerun = await runCliBin(DOWNLOADER_BIN, [config, '--stop-after', 'schedule']);
     assert.equal(rerun.code, 0, rerun.stderr);
     assert.deepEqual(await snapshot(name), expected, `output after a kill at ${fraction * 100}% differs from the uninterrupted run`);
     assert.deepEqual(readdirSync(path.join(dir, name)).filter((f) => f.startsWith('.')), [], 'no scratch or staging left behind');

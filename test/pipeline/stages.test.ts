@@ -38,7 +38,7 @@ test('profile lists every server with its batches and the default rate; ignored 
   const { config, out } = setup('profiled');
   mkdirSync(out, { recursive: true });
   writeFileSync(path.join(out, 'ignored.csv'), 'server_name\n127.0.0.7:8080\nnot-in-input.example\n');
-  const result = await runCliBin(DOWNLOADER_BIN, [config]);
+  const result = await runCliBin(DOWNLOADER_BIN, [config, '--stop-after', 'schedule']);
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stdout, /1 ignored/);
   assert.match(result.stdout, /1 servers in .*ignored\.csv have no URLs/);
@@ -57,30 +57,30 @@ test('profile lists every server with its batches and the default rate; ignored 
 
 test('the schedule leaves out batches already completed; --reset-profiled keeps downloaded images', async () => {
   const { config, out } = setup('resumed');
-  assert.equal((await runCliBin(DOWNLOADER_BIN, [config])).code, 0);
+  assert.equal((await runCliBin(DOWNLOADER_BIN, [config, '--stop-after', 'schedule'])).code, 0);
   const marker = path.join(out, 'images', 'server_name=alpha.example', 'partition_id=1', 'completed');
   mkdirSync(path.dirname(marker), { recursive: true });
   writeFileSync(marker, '');
-  const again = await runCliBin(DOWNLOADER_BIN, [config, '--reset_profiled']);
+  const again = await runCliBin(DOWNLOADER_BIN, [config, '--reset_profiled', '--stop-after', 'schedule']);
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stdout, /1 already completed/);
   const schedule = csvRows(path.join(out, 'schedules', '0000', 'schedule.csv'));
-  assert.ok(!schedule.includes('0,alpha.example,1,10'));
-  assert.ok(schedule.includes('0,alpha.example,0,10'));
+  assert.ok(!schedule.includes('0,alpha.example,1,10,0'));
+  assert.ok(schedule.includes('0,alpha.example,0,10,0'));
   assert.ok(existsSync(marker), '--reset-profiled never deletes images');
 });
 
 test('--reset-batched is refused while images exist unless --force is given', async () => {
   const { config, out } = setup('reset');
-  assert.equal((await runCliBin(DOWNLOADER_BIN, [config])).code, 0);
+  assert.equal((await runCliBin(DOWNLOADER_BIN, [config, '--stop-after', 'schedule'])).code, 0);
   const image = path.join(out, 'images', 'server_name=alpha.example', 'partition_id=0', 'successes.parquet');
   mkdirSync(path.dirname(image), { recursive: true });
   writeFileSync(image, 'x');
-  const refused = await runCliBin(DOWNLOADER_BIN, [config, '--reset-batched']);
+  const refused = await runCliBin(DOWNLOADER_BIN, [config, '--reset-batched', '--stop-after', 'schedule']);
   assert.equal(refused.code, 2);
   assert.match(refused.stderr, /add --force/);
   assert.ok(existsSync(image), 'nothing deleted without --force');
-  const forced = await runCliBin(DOWNLOADER_BIN, [config, '--reset_batched', '--force']);
+  const forced = await runCliBin(DOWNLOADER_BIN, [config, '--reset_batched', '--force', '--stop-after', 'schedule']);
   assert.equal(forced.code, 0, forced.stderr);
   assert.ok(!existsSync(image));
   assert.match(forced.stdout, /initialize: 45 rows read, 45 accepted/);

@@ -1,0 +1,259 @@
+/**
+ * The download stage of one rank: its scheduled batches go through the engine (per-host queues
+ * under the controller's shares) and image processing into batch outputs. Every epoch the engine's
+ * per-host statistics go to the epoch synchronizer and the shares it returns go back to the engine;
+ * under MPI the synchronizer's allreduce is the only thing that changes.
+ */
+import type { LoadedConfig } from '../config/index.js';
+import { Controller, splitDecision, type HostDecision, type HostEpochStats, type HostShare } from '../controller/index.js';
+import { Dispatcher, EngineError, Fetcher, ImageProcessor, type ItemResult } from '../engine/index.js';
+import { exists } from '../io/atomic.js';
+import { readParquetFile } from '../io/parquet.js';
+import type { Communicator } from '../mpi/communicator.js';
+import { EpochSync } from '../mpi/epoch-sync.js';
+import { BatchOutput, clearPartialBatch } from './batch-output.js';
+import type { StageContext } from './context.js';
+import { SMALL_SERVERS } from './layout.js';
+import { readIgnored, readProfiles } from './profile.js';
+import { controllerOptionsOf, engineOptionsOf, imageOptionsOf } from './runtime-options.js';
+import { readSchedule, type Assignment } from './schedule.js';
+import { isTransient } from './verify.js';
+import { promises as fs } from 'node:fs';
+
+/** Rows of an ignored server found in a packed batch: recorded as errors, never requested. */
+export const IGNORED_SERVER = { code: -20, errorClass: 'ignored_server', meaning: 'server listed in ignored.csv' } as const;
+
+/** What one epoch looked like on this rank, for benchmarks and reports. */
+export interface EpochObservation {
+  /** The epoch time all ranks agreed on (ms since the Unix epoch). */
+  nowMs: number;
+  /** This rank's statistics of the epoch that just ended, per host. */
+  stats: ReadonlyMap<string, HostEpochStats>;
+  /** This rank's shares for the next epoch, per host. */
+  shares: ReadonlyMap<string, HostShare>;
+  /** The global decisions behind the shares. */
+  decisions: ReadonlyMap<string, HostDecision>;
+}
+
+export interface DownloadSummary {
+  batches: number;
+  successes: number;
+  errors: number;
+  errorsByClass: Record<string, number>;
+  seconds: number;
+  /** Hosts that were blocked (Retry-After or circuit breaker) at some epoch end. */
+  blockedHosts: number;
+}
+
+interface UrlRow {
+  uuid: string;
+  identifier: string;
+  source_id: string | null;
+  license: string | null;
+  source: string | null;
+  title: string | null;
+  server_name: string;
+}
+
+interface OpenBatch {
+  assignment: Assignment;
+  output: BatchOutput;
+  outstanding: number;
+}
+
+interface Payload {
+  batch: OpenBatch;
+  row: UrlRow;
+  /** Attempts made in earlier rounds (a retried error row's retry_count + 1). */
+  earlierAttempts: number;
+}
+
+async function readUrlRows(file: string): Promise<UrlRow[]> {
+  const table = await readParquetFile(file);
+  return table.toArray().map((r: Record<string, unknown>) => ({
+    uuid: String(r.uuid),
+    identifier: String(r.identifier),
+    source_id: (r.source_id as string | null) ?? null,
+    license: (r.license as string | null) ?? null,
+    source: (r.source as string | null) ?? null,
+    title: (r.title as string | null) ?? null,
+    server_name: String(r.server_name),
+  }));
+}
+
+/**
+ * Hosts that more than one rank works on this round, with those ranks in order: only these need
+ * the allreduce. (A packed `_small` batch holds whole servers, so its hosts are never shared.)
+ */
+export function sharedHosts(all: readonly Assignment[]): Map<string, number[]> {
+  const ranks = new Map<string, Set<number>>();
+  for (const a of all) {
+    if (a.server_name === SMALL_SERVERS) continue;
+    let set = ranks.get(a.server_name);
+    if (!set) ranks.set(a.server_name, (set = new Set()));
+    set.add(a.rank);
+  }
+  const shared = [...ranks].filter(([, set]) => set.size > 1).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return new Map(shared.map(([host, set]) => [host, [...set].sort((x, y) => x - y)]));
+}
+
+export async function download(
+  config: LoadedConfig,
+  ctx: StageContext,
+  round: number,
+  comm: Communicator,
+  onEpoch?: (observation: EpochObservation) => void,
+): Promise<DownloadSummary> {
+  const { layout, log } = ctx;
+  const started = Date.now();
+  const schedule = await readSchedule(layout, round);
+  // A batch with its `completed` marker is done, unless scheduled to retry its transient errors; one
+  // without (never finished, or a retry cut off half-way) is downloaded whole.
+  const mine: (Assignment & { mode: 'full' | 'retry' })[] = [];
+  for (const a of schedule) {
+    if (a.rank !== comm.rank) continue;
+    const completed = await exists(layout.completedMarker(a.server_name, a.partition_id));
+    if (!completed) mine.push({ ...a, mode: 'full' });
+    else if (a.retry) mine.push({ ...a, mode: 'retry' });
+  }
+  const [profiles, ignored] = await Promise.all([readProfiles(layout.profiles), readIgnored(layout.ignored)]);
+  const controller = new Controller(controllerOptionsOf(config));
+  const rateOf = (host: string) => profiles.get(host) ?? config.downloader_parameters.default_rate_limit;
+  // Shared hosts are seeded alike on every rank before the first epoch, so all start from one state.
+  const shared = sharedHosts(schedule);
+  for (const host of shared.keys()) controller.seed(host, rateOf(host));
+  const seeded = new Set<string>(shared.keys());
+  const sync = new EpochSync(comm, controller, { sharedHosts: [...shared.keys()], demandCap: config.download.demand_cap });
+  const images = new ImageProcessor(imageOptionsOf(config));
+  const fetcher = new Fetcher(engineOptionsOf(config));
+  const summary: DownloadSummary = { batches: 0, successes: 0, errors: 0, errorsByClass: {}, seconds: 0, blockedHosts: 0 };
+  const totalRows = mine.reduce((n, a) => n + a.rows, 0);
+  const progress = ctx.progress(`download round ${round}`, 'images');
+  const blocked = new Set<string>();
+  let doneRows = 0;
+  let next = 0;
+  let openCount = 0;
+  let failure: unknown = null;
+
+  const recordError = (batch: OpenBatch, row: UrlRow, code: number, errorClass: string, msg: string, retries: number) => {
+    batch.output.addError({ uuid: row.uuid, identifier: row.identifier, retry_count: retries, error_code: code, error_msg: msg, error_class: errorClass, server_name: row.server_name });
+    summary.errors++;
+    summary.errorsByClass[errorClass] = (summary.errorsByClass[errorClass] ?? 0) + 1;
+  };
+
+  const settle = async (batch: OpenBatch) => {
+    doneRows++;
+    progress.update(totalRows ? doneRows / totalRows : 1, summary.successes);
+    if (--batch.outstanding > 0) return;
+    await batch.output.finish();
+    summary.batches++;
+    openCount--;
+    log.info({ server_name: batch.assignment.server_name, partition_id: batch.assignment.partition_id, successes: batch.output.successCount, errors: batch.output.errorCount }, 'batch completed');
+    await openMore();
+  };
+
+  const onResult = async (result: ItemResult<Payload>) => {
+    const { batch, row, earlierAttempts } = result.item.payload;
+    const retries = earlierAttempts + result.retryCount;
+    if (!result.ok) {
+      recordError(batch, row, result.error.code, result.error.errorClass, result.error.message, retries);
+    } else {
+      try {
+        const img = await images.process(result.body, { url: row.identifier, host: row.server_name });
+        batch.output.addSuccess({
+          uuid: row.uuid, source_id: row.source_id, identifier: row.identifier, license: row.license, source: row.source, title: row.title,
+          original_size: img.originalSize,
+          resized_size: img.resizedSize,
+          hashsum_original: img.hashsumOriginal, hashsum_resized: img.hashsumResized, image: img.image, server_name: row.server_name,
+        });
+        summary.successes++;
+      } catch (err) {
+        if (!(err instanceof EngineError)) throw err;
+        recordError(batch, row, err.code, err.errorClass, err.message, retries);
+      }
+    }
+    await settle(batch);
+  };
+
+  const dispatcher = new Dispatcher<Payload>({
+    engine: engineOptionsOf(config),
+    fetcher,
+    initialShare: (host): HostShare => {
+      if (!seeded.has(host)) {
+        seeded.add(host);
+        controller.seed(host, rateOf(host));
+      }
+      const decision = controller.decision(host, Date.now());
+      // Until the first exchange, a shared host's budget is split evenly among the ranks on it.
+      const ranks = shared.get(host);
+      if (!ranks) return { ...decision };
+      return splitDecision(decision, ranks.map(() => Number.MAX_SAFE_INTEGER), 0)[ranks.indexOf(comm.rank)]!;
+    },
+    onResult,
+  });
+
+  async function openMore(): Promise<void> {
+    while (openCount < config.download.open_batches && next < mine.length) {
+      const assignment = mine[next++]!;
+      const dir = layout.imagesBatchDir(assignment.server_name, assignment.partition_id);
+      await clearPartialBatch(dir);
+      const output = new BatchOutput(dir);
+      let rows = await readUrlRows(layout.urlsBatch(assignment.server_name, assignment.partition_id));
+      const earlier = new Map<string, number>();
+      if (assignment.mode === 'retry') {
+        const retried = await output.carryOver((e) => !isTransient(e.error_class));
+        for (const e of retried) earlier.set(e.uuid, e.retry_count + 1);
+        rows = rows.filter((r) => earlier.has(r.uuid));
+        await fs.rm(layout.completedMarker(assignment.server_name, assignment.partition_id));
+      }
+      const batch: OpenBatch = { assignment, output, outstanding: rows.length + 1 };
+      openCount++;
+      for (const row of rows) {
+        if (ignored.has(row.server_name)) {
+          recordError(batch, row, IGNORED_SERVER.code, IGNORED_SERVER.errorClass, IGNORED_SERVER.meaning, 0);
+          batch.outstanding--;
+          doneRows++;
+          continue;
+        }
+        const payload = { batch, row, earlierAttempts: earlier.get(row.uuid) ?? 0 };
+        dispatcher.enqueue({ id: row.uuid, url: row.identifier, hostKey: row.server_name, payload });
+      }
+      // The extra count keeps an all-ignored (or empty) batch from finishing before it is filled.
+      await settle(batch);
+    }
+  }
+
+  // The epoch loop: measure → synchronize → decide → apply, until every rank is done.
+  const epochMs = config.controller.epoch_ms;
+  let localDone = false;
+  const drained = (async () => {
+    await openMore();
+    await dispatcher.drain();
+  })().then(
+    () => void (localDone = true),
+    (err: unknown) => {
+      failure = err;
+      localDone = true;
+    },
+  );
+  for (;;) {
+    await Promise.race([drained, new Promise((r) => setTimeout(r, epochMs))]);
+    const now = Date.now();
+    const done = localDone && next >= mine.length;
+    const stats = dispatcher.takeEpochStats(now);
+    const { shares, decisions, allDone, nowMs } = await sync.epoch(now, stats, done);
+    dispatcher.applyShares(shares);
+    onEpoch?.({ nowMs, stats, shares, decisions });
+    for (const [host, share] of shares) if (share.blockedUntil > nowMs) blocked.add(host);
+    if (allDone) break;
+  }
+  await drained;
+  if (failure !== null) throw failure;
+  progress.done(summary.successes);
+  summary.seconds = (Date.now() - started) / 1000;
+  summary.blockedHosts = blocked.size;
+  log.info(summary, 'download finished');
+  await fetcher.close();
+  return summary;
+}
+
