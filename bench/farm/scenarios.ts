@@ -33,6 +33,20 @@ function paretoCapacity(rng: Rng, alpha: number, max: number): number {
   return Math.min(max, Math.floor(Math.pow(1 - rng.next(), -1 / alpha)));
 }
 
+/**
+ * A host that queues past its capacity and answers "slow down" past a queue of twice that, with a
+ * log-uniform median service time: the common shape of the mixed, dominant and longtail hosts.
+ */
+function queueingHost(rng: Rng, label: string, capacity: number, serviceMs: [number, number], i: number): HostOptions {
+  return {
+    label,
+    capacity,
+    service: { medianMs: Math.round(rng.logUniform(serviceMs[0], serviceMs[1])), sigma: 0.5 },
+    queueLimit: 2 * capacity,
+    overload: overloadAnswer(i),
+  };
+}
+
 /** Rotates through the ways servers say "slow down", so every scenario exercises all of them. */
 function overloadAnswer(i: number): OverloadAnswer {
   switch (i % 4) {
@@ -100,16 +114,7 @@ const SCENARIOS: Record<ScenarioName, ScenarioDefinition> = {
   mixed: {
     description: '200 hosts, Pareto(1.5) capacities 1–64, service medians 20–500 ms, 429/503 past a queue of 2c',
     build: (rng, scale) => {
-      const specs = Array.from({ length: 200 }, (_, i) => {
-        const capacity = paretoCapacity(rng, 1.5, 64);
-        return hostSpec({
-          label: 'mixed',
-          capacity,
-          service: { medianMs: Math.round(rng.logUniform(20, 500)), sigma: 0.5 },
-          queueLimit: 2 * capacity,
-          overload: overloadAnswer(i),
-        });
-      });
+      const specs = Array.from({ length: 200 }, (_, i) => hostSpec(queueingHost(rng, 'mixed', paretoCapacity(rng, 1.5, 64), [20, 500], i)));
       return proportionalHosts(rng, specs, scaled(60_000, scale));
     },
   },
@@ -170,19 +175,7 @@ const SCENARIOS: Record<ScenarioName, ScenarioDefinition> = {
           { label: 'dominant', capacity: 16, service: { medianMs: 50, sigma: 0.5 }, queueLimit: 32, overload: { status: 429 } },
           imageUrls(rng, half),
         ),
-        ...others.map((count, i) => {
-          const capacity = rng.int(2, 8);
-          return draft(
-            {
-              label: 'small',
-              capacity,
-              service: { medianMs: Math.round(rng.logUniform(50, 200)), sigma: 0.5 },
-              queueLimit: 2 * capacity,
-              overload: overloadAnswer(i),
-            },
-            imageUrls(rng, count),
-          );
-        }),
+        ...others.map((count, i) => draft(queueingHost(rng, 'small', rng.int(2, 8), [50, 200], i), imageUrls(rng, count))),
       ];
     },
   },
@@ -190,19 +183,9 @@ const SCENARIOS: Record<ScenarioName, ScenarioDefinition> = {
   longtail: {
     description: '10,000 hosts with 1–3 URLs each (scale changes the host count), capacities 1–4',
     build: (rng, scale) =>
-      Array.from({ length: scaled(10_000, scale) }, (_, i) => {
-        const capacity = rng.int(1, 4);
-        return draft(
-          {
-            label: 'longtail',
-            capacity,
-            service: { medianMs: Math.round(rng.logUniform(30, 300)), sigma: 0.5 },
-            queueLimit: 2 * capacity,
-            overload: overloadAnswer(i),
-          },
-          imageUrls(rng, rng.int(1, 3)),
-        );
-      }),
+      Array.from({ length: scaled(10_000, scale) }, (_, i) =>
+        draft(queueingHost(rng, 'longtail', rng.int(1, 4), [30, 300], i), imageUrls(rng, rng.int(1, 3))),
+      ),
   },
 
   demo: {

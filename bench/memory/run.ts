@@ -4,7 +4,8 @@
  * fast hosts on loopback, in a child process of its own.
  *   npm run bench:memory -- [--urls 20000]
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -37,10 +38,12 @@ const rows: Record<string, number>[] = [];
 try {
   for (const [batchSize, openBatches, maxInflight] of CASES) {
     const out = path.join(dir, `out-${batchSize}-${openBatches}-${maxInflight}`);
-    const text = execFileSync(process.execPath, [child, input, out, String(batchSize), String(openBatches), String(maxInflight)], {
-      encoding: 'utf8',
-      maxBuffer: 1 << 24,
-    });
+    // Asynchronously: the farm serving the child lives in this process's event loop.
+    const { stdout: text } = await promisify(execFile)(
+      process.execPath,
+      [child, input, out, String(batchSize), String(openBatches), String(maxInflight)],
+      { encoding: 'utf8', maxBuffer: 1 << 24 },
+    );
     const r = JSON.parse(text.trim().split('\n').at(-1)!) as { seconds: number; images: number; maxRssMiB: number };
     const row = {
       batch_size: batchSize,

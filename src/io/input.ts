@@ -5,7 +5,7 @@
  */
 import { createReadStream, createWriteStream, promises as fs, statSync } from 'node:fs';
 import { createGunzip } from 'node:zlib';
-import { StringDecoder } from 'node:string_decoder';
+import { lineBatches } from './lines.js';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
@@ -106,20 +106,6 @@ function stringify(value: unknown): string | null {
 
 function renamer(columnMap: Readonly<Record<string, string>>): (name: string) => string {
   return (name) => columnMap[name] ?? name;
-}
-
-/** Lines of a text stream, a chunk's worth at a time (per-line async iteration costs more than the parsing). */
-async function* lineBatches(stream: Readable): AsyncGenerator<string[]> {
-  const decoder = new StringDecoder('utf8');
-  let rest = '';
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    const text = rest + decoder.write(chunk);
-    const lines = text.split('\n');
-    rest = lines.pop()!;
-    if (lines.length) yield lines;
-  }
-  rest += decoder.end();
-  if (rest !== '') yield [rest];
 }
 
 function stripCr(line: string): string {

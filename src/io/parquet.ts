@@ -7,8 +7,9 @@ import * as arrow from 'apache-arrow';
 import * as pq from 'parquet-wasm/node';
 import { produceAtomic, writeFileAtomic } from './atomic.js';
 
+/** Snappy: cheap to write and read, and the image bytes (most of the data) are compressed already. */
 function writerProperties(): pq.WriterProperties {
-  return new pq.WriterPropertiesBuilder().setCompression(pq.Compression.ZSTD).build();
+  return new pq.WriterPropertiesBuilder().setCompression(pq.Compression.SNAPPY).build();
 }
 
 function toWasm(table: arrow.Table): pq.Table {

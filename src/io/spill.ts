@@ -3,7 +3,7 @@
  * key's file when the buffers together exceed the budget, so memory does not grow with the input.
  */
 import { appendFileSync, createReadStream, mkdirSync, rmSync } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { lineBatches } from './lines.js';
 import path from 'node:path';
 
 export class SpillFiles {
@@ -38,12 +38,11 @@ export class SpillFiles {
     return this.files.has(key);
   }
 
-  /** Lines of one key in the order they were appended. Call flush() first. */
-  async *lines(key: string): AsyncGenerator<string> {
+  /** Lines of one key in the order they were appended, a chunk's worth at a time. Call flush() first. */
+  async *lines(key: string): AsyncGenerator<string[]> {
     const file = this.files.get(key);
     if (!file) return;
-    const rl = createInterface({ input: createReadStream(file, { highWaterMark: 1 << 20 }), crlfDelay: Infinity });
-    for await (const line of rl) if (line !== '') yield line;
+    yield* lineBatches(createReadStream(file, { highWaterMark: 1 << 20 }));
   }
 
   /** Deletes one key's file once it has been consumed, to give the disk space back early. */

@@ -184,7 +184,8 @@ export async function initialize(config: LoadedConfig, ctx: StageContext): Promi
   const dedupe = ctx.progress('initialize: duplicate check', 'buckets');
   for (let b = 0; b < UUID_BUCKETS; b++) {
     const firstSeen = new Map<string, number>();
-    for await (const line of byUuid.lines(String(b))) {
+    for await (const chunk of byUuid.lines(String(b))) for (const line of chunk) {
+      if (line === '') continue;
       const { rowNumber, server, uuidJson } = spillHead(line);
       const first = firstSeen.get(uuidJson);
       if (first !== undefined) {
@@ -229,7 +230,8 @@ export async function initialize(config: LoadedConfig, ctx: StageContext): Promi
   for (const server of bigServers) {
     let batch: SpilledRow[] = [];
     let partitionId = 0;
-    for await (const line of byServer.lines(server)) {
+    for await (const chunk of byServer.lines(server)) for (const line of chunk) {
+      if (line === '') continue;
       batch.push(parseSpilled(line));
       if (batch.length === batchSize) {
         await writeBatch(server, partitionId++, batch);
@@ -249,7 +251,8 @@ export async function initialize(config: LoadedConfig, ctx: StageContext): Promi
   for (let b = 0; b < smallBuckets; b++) {
     const key = `${SMALL_SERVERS}/${b}`;
     const groups = new Map<string, SpilledRow[]>();
-    for await (const line of byServer.lines(key)) {
+    for await (const chunk of byServer.lines(key)) for (const line of chunk) {
+      if (line === '') continue;
       const row = parseSpilled(line);
       const list = groups.get(row.server);
       if (list) list.push(row);
