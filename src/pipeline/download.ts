@@ -5,8 +5,8 @@
  * under MPI the synchronizer's allreduce is the only thing that changes.
  */
 import type { LoadedConfig } from '../config/index.js';
-import { Controller, splitDecision, type HostDecision, type HostEpochStats, type HostShare } from '../controller/index.js';
-import { Dispatcher, EngineError, Fetcher, ImageProcessor, type ItemResult } from '../engine/index.js';
+import { Controller, type HostDecision, type HostEpochStats, type HostShare } from '../controller/index.js';
+import { Dispatcher, EngineError, ERROR_TABLE, Fetcher, ImageProcessor, type ItemResult } from '../engine/index.js';
 import { exists } from '../io/atomic.js';
 import { readParquetFile } from '../io/parquet.js';
 import type { Communicator } from '../mpi/communicator.js';
@@ -43,6 +43,28 @@ export interface DownloadSummary {
   seconds: number;
   /** Hosts that were blocked (Retry-After or circuit breaker) at some epoch end. */
   blockedHosts: number;
+}
+
+/** Every error class a download records, in one order on every rank, so summaries add up across ranks. */
+const ERROR_CLASSES = [...new Set([...ERROR_TABLE.map((e) => e.error_class), IGNORED_SERVER.errorClass])];
+
+/** Numbers in a summary's fixed encoding (see summaryTotals). */
+export const SUMMARY_WIDTH = 4 + ERROR_CLASSES.length;
+
+/** A rank's summary as SUMMARY_WIDTH numbers, to be summed over ranks. */
+export function summaryTotals(s: DownloadSummary): number[] {
+  return [s.batches, s.successes, s.errors, s.blockedHosts, ...ERROR_CLASSES.map((c) => s.errorsByClass[c] ?? 0)];
+}
+
+/** The job's summary from the summed totals of all ranks; they finish together, so `seconds` is any rank's. */
+export function summaryFromTotals(totals: readonly number[], seconds: number): DownloadSummary {
+  const errorsByClass: Record<string, number> = {};
+  ERROR_CLASSES.forEach((c, i) => {
+    const n = totals[4 + i] ?? 0;
+    if (n > 0) errorsByClass[c] = n;
+  });
+  const [batches = 0, successes = 0, errors = 0, blockedHosts = 0] = totals;
+  return { batches, successes, errors, errorsByClass, seconds, blockedHosts };
 }
 
 interface UrlRow {
@@ -120,16 +142,23 @@ export async function download(
   const controller = new Controller(controllerOptionsOf(config));
   const rateOf = (host: string) => profiles.get(host) ?? config.downloader_parameters.default_rate_limit;
   // Shared hosts are seeded alike on every rank before the first epoch, so all start from one state.
-  const shared = sharedHosts(schedule);
+  // Without synchronization (a comparison only) every rank treats every host as its own.
+  const shared = config.mpi.synchronize ? sharedHosts(schedule) : new Map<string, number[]>();
   for (const host of shared.keys()) controller.seed(host, rateOf(host));
   const seeded = new Set<string>(shared.keys());
-  const sync = new EpochSync(comm, controller, { sharedHosts: [...shared.keys()], demandCap: config.download.demand_cap });
+  const sync = new EpochSync(comm, controller, {
+    sharedHosts: shared,
+    demandCap: config.download.demand_cap,
+    timeoutMs: config.mpi.timeout_s * 1000,
+  });
   const images = new ImageProcessor(imageOptionsOf(config));
   const fetcher = new Fetcher(engineOptionsOf(config));
   const summary: DownloadSummary = { batches: 0, successes: 0, errors: 0, errorsByClass: {}, seconds: 0, blockedHosts: 0 };
   const totalRows = mine.reduce((n, a) => n + a.rows, 0);
   const progress = ctx.progress(`download round ${round}`, 'images');
   const blocked = new Set<string>();
+  let activeHosts = 0;
+  let blockedNow = 0;
   let doneRows = 0;
   let next = 0;
   let openCount = 0;
@@ -143,7 +172,11 @@ export async function download(
 
   const settle = async (batch: OpenBatch) => {
     doneRows++;
-    progress.update(totalRows ? doneRows / totalRows : 1, summary.successes);
+    progress.update(
+      totalRows ? doneRows / totalRows : 1,
+      summary.successes,
+      `${doneRows}/${totalRows} rows, ${summary.errors} errors, ${activeHosts} hosts active, ${blockedNow} blocked`,
+    );
     if (--batch.outstanding > 0) return;
     await batch.output.finish();
     summary.batches++;
@@ -183,11 +216,7 @@ export async function download(
         seeded.add(host);
         controller.seed(host, rateOf(host));
       }
-      const decision = controller.decision(host, Date.now());
-      // Until the first exchange, a shared host's budget is split evenly among the ranks on it.
-      const ranks = shared.get(host);
-      if (!ranks) return { ...decision };
-      return splitDecision(decision, ranks.map(() => Number.MAX_SAFE_INTEGER), 0)[ranks.indexOf(comm.rank)]!;
+      return sync.share(host, Date.now());
     },
     onResult,
   });
@@ -244,7 +273,13 @@ export async function download(
     const { shares, decisions, allDone, nowMs } = await sync.epoch(now, stats, done);
     dispatcher.applyShares(shares);
     onEpoch?.({ nowMs, stats, shares, decisions });
-    for (const [host, share] of shares) if (share.blockedUntil > nowMs) blocked.add(host);
+    activeHosts = stats.size;
+    blockedNow = 0;
+    for (const [host, share] of shares) {
+      if (share.blockedUntil <= nowMs) continue;
+      blocked.add(host);
+      blockedNow++;
+    }
     if (allDone) break;
   }
   await drained;

@@ -3,8 +3,8 @@
  * line now and then, so batch-job logs stay readable.
  */
 export interface ProgressHandle {
-  /** `fraction` of the work is done; `count` items (rows, batches, …) so far. */
-  update(fraction: number, count: number): void;
+  /** `fraction` of the work is done; `count` items (rows, batches, …) so far; `detail` is shown after. */
+  update(fraction: number, count: number, detail?: string): void;
   done(count: number): void;
 }
 
@@ -51,18 +51,19 @@ export class ProgressReporter {
     const started = this.now();
     // Plain lines wait a full interval: a stage that ends quickly prints only its "done" line.
     let last = this.live ? 0 : started;
-    const line = (fraction: number, count: number) => {
+    const line = (fraction: number, count: number, detail?: string) => {
       const elapsed = (this.now() - started) / 1000;
       const rate = elapsed > 0 ? count / elapsed : 0;
       const eta = fraction > 0 ? (elapsed * (1 - fraction)) / fraction : Number.POSITIVE_INFINITY;
-      return `${label}: ${(fraction * 100).toFixed(1)}% ${amount(count)} ${unit} ${amount(rate)} ${unit}/s ETA ${duration(eta)}`;
+      const text = `${label}: ${(fraction * 100).toFixed(1)}% ${amount(count)} ${unit} ${amount(rate)} ${unit}/s ETA ${duration(eta)}`;
+      return detail ? `${text} | ${detail}` : text;
     };
     return {
-      update: (fraction, count) => {
+      update: (fraction, count, detail) => {
         const t = this.now();
         if (this.live ? t - last < 200 : t - last < this.intervalMs) return;
         last = t;
-        this.write(this.live ? `\r\x1b[2K${line(fraction, count)}` : `${line(fraction, count)}\n`);
+        this.write(this.live ? `\r\x1b[2K${line(fraction, count, detail)}` : `${line(fraction, count, detail)}\n`);
       },
       done: (count) => {
         const elapsed = (this.now() - started) / 1000;
