@@ -1,7 +1,13 @@
 #!/usr/bin/env node
-/** `distributed-downloader <config.yaml>`: runs or continues the pipeline. */
+/**
+ * `distributed-downloader <config.yaml>`: runs or continues the pipeline, as one process or as one
+ * rank of `mpirun -np N distributed-downloader <config.yaml>`.
+ */
 import { Command, Option } from 'commander';
-import { downloadImages } from '../api.js';
+import { loadConfig } from '../config/index.js';
+import { LauncherError, withCommunicator } from '../mpi/index.js';
+import { UsageError } from '../pipeline/errors.js';
+import { runPipeline } from '../pipeline/run.js';
 import { runCli } from './main.js';
 import { VERSION } from '../version.js';
 
@@ -36,12 +42,19 @@ const program = new Command('distributed-downloader')
   .showHelpAfterError()
   .action(async (config: string, flags: Flags) => {
     await runCli(async () => {
-      await downloadImages(config, {
-        resetBatched: Boolean(flags.resetBatched || flags.reset_batched),
-        resetProfiled: Boolean(flags.resetProfiled || flags.reset_profiled),
-        force: Boolean(flags.force),
-        retryErrors: Boolean(flags.retryErrors || flags.retry_errors),
-        ...(flags.stopAfter ? { stopAfter: flags.stopAfter } : {}),
+      // The configuration is checked before MPI starts: every rank would refuse it alike.
+      const loaded = loadConfig(config);
+      await withCommunicator(async (comm) => {
+        await runPipeline(loaded, {
+          resetBatched: Boolean(flags.resetBatched || flags.reset_batched),
+          resetProfiled: Boolean(flags.resetProfiled || flags.reset_profiled),
+          force: Boolean(flags.force),
+          retryErrors: Boolean(flags.retryErrors || flags.retry_errors),
+          ...(flags.stopAfter ? { stopAfter: flags.stopAfter } : {}),
+          comm,
+        });
+      }).catch((err: unknown) => {
+        throw err instanceof LauncherError ? new UsageError(err.message) : err;
       });
     });
   });

@@ -68,10 +68,33 @@ export const downloadSchema = z
   })
   .prefault({});
 
+/** Running on several ranks under mpirun/srun (README "Running on several ranks"). */
+export const mpiSchema = z
+  .strictObject({
+    /**
+     * Combine every shared host's statistics over the ranks each epoch, so all ranks compute one
+     * limit and take shares of it. `false` gives each rank its own controller for every host (N
+     * independent clients that together can overload a host): only for comparisons and tests.
+     */
+    synchronize: z.boolean().default(true),
+    /**
+     * Longest wait, in seconds, for the other ranks at an epoch exchange or the end of a download
+     * round; after it the job is aborted (a rank died or hangs). 0 = no limit.
+     */
+    timeout_s: z.number().min(0).default(300),
+    /**
+     * Longest wait, in seconds, of the other ranks while rank 0 runs the stages that run once
+     * (initialize, profile, schedule, verify); initialization of a large input can take hours. 0 = no limit.
+     */
+    stage_timeout_s: z.number().min(0).default(0),
+  })
+  .prefault({});
+
 export const configSchema = baseConfigSchema.extend({
   controller: controllerSchema,
   engine: engineSchema,
   image: imageSchema,
   download: downloadSchema,
+  mpi: mpiSchema,
 });
 export type Config = z.output<typeof configSchema>;

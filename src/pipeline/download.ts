@@ -11,6 +11,7 @@ import { exists } from '../io/atomic.js';
 import { readParquetFile } from '../io/parquet.js';
 import type { Communicator } from '../mpi/communicator.js';
 import { EpochSync } from '../mpi/epoch-sync.js';
+import { inLockstep } from '../mpi/gate.js';
 import { BatchOutput, clearPartialBatch } from './batch-output.js';
 import type { StageContext } from './context.js';
 import { SMALL_SERVERS } from './layout.js';
@@ -265,23 +266,26 @@ export async function download(
       localDone = true;
     },
   );
-  for (;;) {
-    await Promise.race([drained, new Promise((r) => setTimeout(r, epochMs))]);
-    const now = Date.now();
-    const done = localDone && next >= mine.length;
-    const stats = dispatcher.takeEpochStats(now);
-    const { shares, decisions, allDone, nowMs } = await sync.epoch(now, stats, done);
-    dispatcher.applyShares(shares);
-    onEpoch?.({ nowMs, stats, shares, decisions });
-    activeHosts = stats.size;
-    blockedNow = 0;
-    for (const [host, share] of shares) {
-      if (share.blockedUntil <= nowMs) continue;
-      blocked.add(host);
-      blockedNow++;
+  // Every rank must take part in every exchange: one that fails in here cannot simply leave.
+  await inLockstep(comm, async () => {
+    for (;;) {
+      await Promise.race([drained, new Promise((r) => setTimeout(r, epochMs))]);
+      const now = Date.now();
+      const done = localDone && next >= mine.length;
+      const stats = dispatcher.takeEpochStats(now);
+      const { shares, decisions, allDone, nowMs } = await sync.epoch(now, stats, done);
+      dispatcher.applyShares(shares);
+      onEpoch?.({ nowMs, stats, shares, decisions });
+      activeHosts = stats.size;
+      blockedNow = 0;
+      for (const [host, share] of shares) {
+        if (share.blockedUntil <= nowMs) continue;
+        blocked.add(host);
+        blockedNow++;
+      }
+      if (allDone) break;
     }
-    if (allDone) break;
-  }
+  });
   await drained;
   if (failure !== null) throw failure;
   progress.done(summary.successes);

@@ -2,6 +2,8 @@
  * The pipeline: initialize → profile → then rounds of schedule → download → verify.
  * Each finished stage is recorded in checkpoint.json, so re-running the same command continues
  * where the last run stopped; a stage cut off half-way is redone from its start.
+ * On several ranks (mpirun/srun) only the download runs everywhere: the other stages run on rank 0
+ * while the rest wait, and every rank then continues from the checkpoint rank 0 wrote.
  */
 import { promises as fs } from 'node:fs';
 import type { LoadedConfig } from '../config/index.js';
@@ -15,9 +17,10 @@ import { stageLogger } from './logging.js';
 import { profile, type ProfileSummary } from './profile.js';
 import { ProgressReporter, type ProgressOptions } from './progress.js';
 import { schedule, type ScheduleSummary } from './schedule.js';
-import { download, type DownloadSummary, type EpochObservation } from './download.js';
+import { download, summaryFromTotals, summaryTotals, SUMMARY_WIDTH, type DownloadSummary, type EpochObservation } from './download.js';
 import { scanOutputs, verify, type VerifySummary } from './verify.js';
 import { SingleProcessCommunicator, type Communicator } from '../mpi/communicator.js';
+import { onEveryRank, onRankZero } from '../mpi/gate.js';
 
 export interface RunOptions {
   /** Redo everything from initialization (the Python tool's --reset_batched). Default false. */
@@ -32,7 +35,7 @@ export interface RunOptions {
   retryErrors?: boolean;
   /** Called once per download epoch (benchmarks record limits and in-flight with it). Default none. */
   onEpoch?: (observation: EpochObservation) => void;
-  /** The ranks of this run. Default: a single process. */
+  /** The ranks of this run. Default: a single process. Only rank 0 says anything and shows progress. */
   comm?: Communicator;
   /** Progress display settings. Default: live on a TTY, plain lines otherwise. */
   progress?: ProgressOptions;
@@ -87,16 +90,29 @@ async function applyResets(layout: Layout, checkpoint: Checkpoint, opts: RunOpti
 
 export async function runPipeline(config: LoadedConfig, opts: RunOptions = {}): Promise<RunResult> {
   const layout = new Layout(config);
-  const say = opts.say ?? ((l: string) => console.log(l));
   const comm = opts.comm ?? new SingleProcessCommunicator();
   const ranks = comm.size;
   const rank = comm.rank;
-  const reporter = new ProgressReporter(opts.progress);
+  // Rank 0 speaks for the job; the other ranks would only repeat it.
+  const quiet = rank !== 0;
+  const say = quiet ? () => undefined : (opts.say ?? ((l: string) => console.log(l)));
+  const reporter = new ProgressReporter(quiet ? { ...opts.progress, live: false, write: () => undefined } : opts.progress);
   const level = config.downloader_parameters.logger_level;
-  await fs.mkdir(layout.root, { recursive: true });
+  const stageWait = { timeoutMs: config.mpi.stage_timeout_s * 1000, what: 'stages on rank 0' };
+  const roundWait = { timeoutMs: config.mpi.timeout_s * 1000, what: 'download round' };
 
-  let checkpoint = await applyResets(layout, await readCheckpoint(layout.checkpoint), opts, say);
-  await writeCheckpoint(layout.checkpoint, checkpoint);
+  let checkpoint: Checkpoint = { ...EMPTY_CHECKPOINT };
+  /** Runs `fn` on rank 0 while the others wait, then they take up the checkpoint it left. */
+  const once = async <T>(fn: () => Promise<T>): Promise<T | undefined> => {
+    const value = await onRankZero(comm, fn, stageWait);
+    if (quiet) checkpoint = await readCheckpoint(layout.checkpoint);
+    return value;
+  };
+  await once(async () => {
+    await fs.mkdir(layout.root, { recursive: true });
+    checkpoint = await applyResets(layout, await readCheckpoint(layout.checkpoint), opts, say);
+    await writeCheckpoint(layout.checkpoint, checkpoint);
+  });
   const result: RunResult = { checkpoint, downloads: [] };
   const context = (stage: Stage): StageContext => ({
     layout,
@@ -108,90 +124,106 @@ export async function runPipeline(config: LoadedConfig, opts: RunOptions = {}): 
     await writeCheckpoint(layout.checkpoint, checkpoint);
   };
 
-  if (!checkpoint.batched) {
-    const ctx = context('initialize');
-    ctx.log.info({ input: config.path_to_input }, 'initialization started');
-    const s = await initialize(config, ctx);
-    ctx.log.info(s, 'initialization finished');
-    say(
-      `initialize: ${s.inputRows} rows read, ${s.acceptedRows} accepted, ${s.rejectedRows} rejected ` +
-        `(${layout.rejected}); ${s.servers} servers (${s.smallServers} packed under _small) in ${s.partitions} batches`,
-    );
-    result.initialize = s;
-    await mark({ ...checkpoint, batched: true, profiled: false, scheduled_round: null, scheduled_ranks: null });
-  } else {
-    say('initialize: already done (use --reset-batched to redo)');
-  }
+  await once(async () => {
+    if (!checkpoint.batched) {
+      const ctx = context('initialize');
+      ctx.log.info({ input: config.path_to_input }, 'initialization started');
+      const s = await initialize(config, ctx);
+      ctx.log.info(s, 'initialization finished');
+      say(
+        `initialize: ${s.inputRows} rows read, ${s.acceptedRows} accepted, ${s.rejectedRows} rejected ` +
+          `(${layout.rejected}); ${s.servers} servers (${s.smallServers} packed under _small) in ${s.partitions} batches`,
+      );
+      result.initialize = s;
+      await mark({ ...checkpoint, batched: true, profiled: false, scheduled_round: null, scheduled_ranks: null });
+    } else {
+      say('initialize: already done (use --reset-batched to redo)');
+    }
+    if (opts.stopAfter === 'initialize') return;
 
-  if (opts.stopAfter === 'initialize') return { ...result, checkpoint };
+    if (!checkpoint.profiled) {
+      const s = await profile(config, context('profile'));
+      say(`profile: ${s.servers} servers in ${layout.profiles}` + (s.ignored.length ? `, ${s.ignored.length} ignored` : ''));
+      if (s.ignoredUnknown.length) say(`profile: warning: ${s.ignoredUnknown.length} servers in ${layout.ignored} have no URLs`);
+      result.profile = s;
+      await mark({ ...checkpoint, profiled: true, scheduled_round: null, scheduled_ranks: null });
+    } else {
+      say('profile: already done (use --reset-profiled to redo)');
+    }
+    if (opts.stopAfter === 'profile') return;
 
-  if (!checkpoint.profiled) {
-    const s = await profile(config, context('profile'));
-    say(`profile: ${s.servers} servers in ${layout.profiles}` + (s.ignored.length ? `, ${s.ignored.length} ignored` : ''));
-    if (s.ignoredUnknown.length) say(`profile: warning: ${s.ignoredUnknown.length} servers in ${layout.ignored} have no URLs`);
-    result.profile = s;
-    await mark({ ...checkpoint, profiled: true, scheduled_round: null, scheduled_ranks: null });
-  } else {
-    say('profile: already done (use --reset-profiled to redo)');
-  }
-
-  if (opts.stopAfter === 'profile') return { ...result, checkpoint };
+    if (checkpoint.finished && opts.retryErrors && (checkpoint.verified?.transient ?? 0) > 0) {
+      say(`--retry-errors: retrying ${checkpoint.verified!.transient} transient errors in round ${checkpoint.round + 1}`);
+      await mark({ ...checkpoint, finished: false, round: checkpoint.round + 1 });
+    }
+  });
+  if (opts.stopAfter === 'initialize' || opts.stopAfter === 'profile') return { ...result, checkpoint };
 
   const maxRounds = config.download.max_rounds;
-  if (checkpoint.finished && opts.retryErrors && (checkpoint.verified?.transient ?? 0) > 0) {
-    say(`--retry-errors: retrying ${checkpoint.verified!.transient} transient errors in round ${checkpoint.round + 1}`);
-    await mark({ ...checkpoint, finished: false, round: checkpoint.round + 1 });
-  }
   const roundLimit = opts.retryErrors ? Math.max(maxRounds, checkpoint.round + 1) : maxRounds;
 
   while (!checkpoint.finished) {
     const round = checkpoint.round;
-    if (checkpoint.scheduled_round !== round || checkpoint.scheduled_ranks !== ranks) {
-      const ctx = context('schedule');
-      const retry = round > 0 ? (await scanOutputs(layout)).retry : new Map<string, number>();
-      const s = await schedule(config, ctx, round, ranks, retry);
-      say(
-        `schedule: round ${s.round}: ${s.partitions} batches (${s.rows} URLs) over ${s.ranks} ranks; ` +
-          `${s.completed} already completed` + (s.retries ? `, ${s.retries} retried for transient errors` : ''),
-      );
-      result.schedule = s;
-      await mark({ ...checkpoint, scheduled_round: round, scheduled_ranks: ranks });
-    } else {
-      say(`schedule: round ${round} already scheduled`);
-    }
+    await once(async () => {
+      if (checkpoint.scheduled_round !== round || checkpoint.scheduled_ranks !== ranks) {
+        const ctx = context('schedule');
+        const retry = round > 0 ? (await scanOutputs(layout)).retry : new Map<string, number>();
+        const s = await schedule(config, ctx, round, ranks, retry);
+        say(
+          `schedule: round ${s.round}: ${s.partitions} batches (${s.rows} URLs) over ${s.ranks} ranks; ` +
+            `${s.completed} already completed` + (s.retries ? `, ${s.retries} retried for transient errors` : ''),
+        );
+        result.schedule = s;
+        await mark({ ...checkpoint, scheduled_round: round, scheduled_ranks: ranks });
+      } else {
+        say(`schedule: round ${round} already scheduled`);
+      }
+    });
     if (opts.stopAfter === 'schedule') return { ...result, checkpoint };
 
     if (checkpoint.downloaded_round !== round) {
-      const d = await download(config, context('download'), round, comm, opts.onEpoch);
+      const { value: mine, totals } = await onEveryRank(
+        comm,
+        () => download(config, context('download'), round, comm, opts.onEpoch),
+        summaryTotals,
+        SUMMARY_WIDTH,
+        roundWait,
+      );
+      const d = summaryFromTotals(totals, mine.seconds);
       result.downloads.push(d);
-      say(`download: round ${round}: ${d.batches} batches, ${d.successes} images, ${d.errors} errors in ${d.seconds.toFixed(1)} s`);
-      await mark({ ...checkpoint, downloaded_round: round });
-    }
-
-    const v = await verify(config, context('verify'), round, result.downloads.at(-1));
-    result.verify = v;
-    say(
-      `verify: round ${round}: ${v.batches.completed}/${v.batches.total} batches; ${v.rows.successes} images, ` +
-        `${v.rows.errors} errors (${v.transient_errors} transient), ${v.rows.rejected} rejected → ${layout.summary}`,
-    );
-    const previous = checkpoint.verified;
-    const unchanged = previous !== null && previous.completed === v.batches.completed && previous.transient === v.transient_errors;
-    const work = v.batches.remaining > 0 || v.transient_errors > 0;
-    const verified = { round, completed: v.batches.completed, transient: v.transient_errors };
-    if (!work || round + 1 >= roundLimit) {
-      await mark({ ...checkpoint, verified, finished: true });
-      if (v.batches.remaining > 0) say(`verify: ${v.batches.remaining} batches are not finished; re-run to continue`);
-      else if (v.transient_errors > 0) say(`verify: ${v.transient_errors} transient errors left; re-run with --retry-errors to try them again`);
-      break;
-    }
-    if (unchanged && !config.suppress_unchanged_error) {
-      await mark({ ...checkpoint, verified, finished: true });
-      throw new UsageError(
-        `round ${round} made no progress (${v.batches.remaining} batches left, ${v.transient_errors} transient errors); ` +
-          'stopping instead of looping. Set suppress_unchanged_error: true to continue regardless',
+      say(
+        `download: round ${round}: ${d.batches} batches, ${d.successes} images, ${d.errors} errors in ${d.seconds.toFixed(1)} s` +
+          (ranks > 1 ? ` on ${ranks} ranks` : ''),
       );
     }
-    await mark({ ...checkpoint, verified, round: round + 1 });
+
+    await once(async () => {
+      if (checkpoint.downloaded_round !== round) await mark({ ...checkpoint, downloaded_round: round });
+      const v = await verify(config, context('verify'), round, result.downloads.at(-1));
+      result.verify = v;
+      say(
+        `verify: round ${round}: ${v.batches.completed}/${v.batches.total} batches; ${v.rows.successes} images, ` +
+          `${v.rows.errors} errors (${v.transient_errors} transient), ${v.rows.rejected} rejected → ${layout.summary}`,
+      );
+      const previous = checkpoint.verified;
+      const unchanged = previous !== null && previous.completed === v.batches.completed && previous.transient === v.transient_errors;
+      const work = v.batches.remaining > 0 || v.transient_errors > 0;
+      const verified = { round, completed: v.batches.completed, transient: v.transient_errors };
+      if (!work || round + 1 >= roundLimit) {
+        await mark({ ...checkpoint, verified, finished: true });
+        if (v.batches.remaining > 0) say(`verify: ${v.batches.remaining} batches are not finished; re-run to continue`);
+        else if (v.transient_errors > 0) say(`verify: ${v.transient_errors} transient errors left; re-run with --retry-errors to try them again`);
+        return;
+      }
+      if (unchanged && !config.suppress_unchanged_error) {
+        await mark({ ...checkpoint, verified, finished: true });
+        throw new UsageError(
+          `round ${round} made no progress (${v.batches.remaining} batches left, ${v.transient_errors} transient errors); ` +
+            'stopping instead of looping. Set suppress_unchanged_error: true to continue regardless',
+        );
+      }
+      await mark({ ...checkpoint, verified, round: round + 1 });
+    });
   }
 
   result.checkpoint = checkpoint;
