@@ -1,7 +1,9 @@
 /** The programmatic API, like the Python tool's `download_images` and `apply_tools`. */
 import { loadConfig } from './config/index.js';
 import { runPipeline, type RunOptions, type RunResult } from './pipeline/run.js';
-import { UsageError } from './pipeline/errors.js';
+import { runTool, type ToolOptions, type ToolResult } from './tools/index.js';
+
+export type { ToolOptions, ToolResult };
 
 /** Starts or continues the download pipeline described by a configuration file. */
 export async function downloadImages(configPath: string, options: RunOptions = {}): Promise<RunResult> {
@@ -9,20 +11,7 @@ export async function downloadImages(configPath: string, options: RunOptions = {
   return runPipeline(config, options);
 }
 
-export interface ToolOptions {
-  resetFiltering?: boolean;
-  resetScheduling?: boolean;
-  resetRunners?: boolean;
-  toolNameOverride?: boolean;
-}
-
-/** Tools registered so far; the tools pipeline adds its built-ins and plugins here. */
-const TOOLS: readonly string[] = [];
-
-/** Applies a post-processing tool to a finished download. */
-export async function applyTools(configPath: string, tool: string, _options: ToolOptions = {}): Promise<void> {
-  loadConfig(configPath);
-  throw new UsageError(
-    `no tool named "${tool}" is available in this version; registered tools: ${TOOLS.length ? TOOLS.join(', ') : '(none yet)'}`,
-  );
+/** Applies a post-processing tool to a finished download, like the Python tool's `apply_tools`. */
+export async function applyTools(configPath: string, tool: string, options: ToolOptions = {}): Promise<ToolResult> {
+  return runTool(loadConfig(configPath), tool, options);
 }

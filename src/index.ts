@@ -5,3 +5,4 @@ export type { DownloadSummary, EpochObservation } from './pipeline/download.js';
 export type { VerifySummary } from './pipeline/verify.js';
 export { Layout, hiveEscape } from './pipeline/layout.js';
 export { VERSION } from './version.js';
+export * from './tools/index.js';

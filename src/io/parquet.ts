@@ -38,11 +38,14 @@ export async function parquetRowCount(file: string): Promise<number> {
   }
 }
 
-/** Streams a Parquet file as Arrow tables of at most `batchSize` rows, in bounded memory. */
-export async function* streamParquetFile(file: string, batchSize = 8192): AsyncGenerator<arrow.Table> {
+/**
+ * Streams a Parquet file as Arrow tables of at most `batchSize` rows, in bounded memory, reading
+ * only `columns` when given (e.g. everything but the images).
+ */
+export async function* streamParquetFile(file: string, batchSize = 8192, columns?: readonly string[]): AsyncGenerator<arrow.Table> {
   const parquet = await pq.ParquetFile.fromFile(await openAsBlob(file));
   try {
-    const stream = (await parquet.stream({ batchSize })) as ReadableStream<pq.RecordBatch>;
+    const stream = (await parquet.stream({ batchSize, ...(columns ? { columns: [...columns] } : {}) })) as ReadableStream<pq.RecordBatch>;
     for await (const batch of stream) yield arrow.tableFromIPC(batch.intoIPCStream());
   } finally {
     parquet.free();

@@ -16,7 +16,7 @@ import { encodeParquet, ParquetStreamWriter } from '../io/parquet.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { SpillFiles } from '../io/spill.js';
 import { writeCsvAtomic } from '../io/csv.js';
-import { Layout, SMALL_SERVERS } from './layout.js';
+import { SMALL_SERVERS } from './layout.js';
 import { rejectedSchema, tableFromRows, urlsSchema, URL_COLUMNS, type Cell } from './schemas.js';
 import { parseImageUrl } from './url.js';
 import { deriveUuid, fnv1a } from './uuid.js';

@@ -89,4 +89,71 @@ export class Layout {
   logFile(stage: Stage | string, round: number, rank: number): string {
     return path.join(this.logs, stage, this.roundName(round), `rank-${String(rank).padStart(4, '0')}.log`);
   }
+
+  /** The folder of one post-processing tool and the files it writes. */
+  tool(name: string): ToolLayout {
+    return new ToolLayout(this, name);
+  }
+}
+
+/**
+ * Everything one tool writes: its state under `tools/<tool>/`, and its staged rewrites beside the
+ * batch they replace (a rename is only atomic within one file system).
+ */
+export class ToolLayout {
+  readonly dir: string;
+  readonly checkpoint: string;
+  /** What the filter picked: `partitions.csv` and a selection file per batch. */
+  readonly filter: string;
+  readonly partitions: string;
+  readonly schedule: string;
+  /** Scratch space for filters (spill files); removed when the filter finishes. */
+  readonly scratch: string;
+
+  constructor(private readonly layout: Layout, readonly tool: string) {
+    this.dir = path.join(layout.tools, tool);
+    this.checkpoint = path.join(this.dir, 'checkpoint.json');
+    this.filter = path.join(this.dir, 'filter');
+    this.partitions = path.join(this.filter, 'partitions.csv');
+    this.schedule = path.join(this.dir, 'schedule.csv');
+    this.scratch = path.join(this.dir, '.scratch');
+  }
+
+  selection(serverName: string, partitionId: number): string {
+    return path.join(this.filter, Layout.partitionDir(serverName, partitionId), 'selection.parquet');
+  }
+
+  /** One run of the runners: a reset of filtering or runners starts the next, so earlier trails stay. */
+  runDir(run: number): string {
+    return path.join(this.dir, 'runs', this.layout.roundName(run));
+  }
+
+  runSummary(run: number): string {
+    return path.join(this.runDir(run), 'summary.json');
+  }
+
+  /** A batch the runner finished in this run. */
+  doneRecord(run: number, serverName: string, partitionId: number): string {
+    return path.join(this.runDir(run), 'done', `${Layout.partitionDir(serverName, partitionId)}.json`);
+  }
+
+  /** Written once a rewrite's new file and trail are complete, before the new file replaces the old one. */
+  commitRecord(run: number, serverName: string, partitionId: number): string {
+    return path.join(this.runDir(run), 'commits', `${Layout.partitionDir(serverName, partitionId)}.json`);
+  }
+
+  /** The rows a rewrite removed or replaced, as they were, with the reason. */
+  trail(run: number, serverName: string, partitionId: number): string {
+    return path.join(this.runDir(run), 'trail', Layout.partitionDir(serverName, partitionId), 'trail.parquet');
+  }
+
+  /** The rewritten successes file before it replaces the batch's own (hidden from `*.parquet` globs). */
+  stagedSuccesses(serverName: string, partitionId: number): string {
+    return path.join(this.layout.imagesBatchDir(serverName, partitionId), `.successes.${this.tool}.staged.parquet`);
+  }
+
+  /** The stage name under `logs/`: `tools/<tool>/<stage>`. */
+  logStage(stage: string): string {
+    return path.join('tools', this.tool, stage);
+  }
 }

@@ -9,7 +9,8 @@ const LEVELS: Record<string, pino.Level> = {
   TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARNING: 'warn', WARN: 'warn', ERROR: 'error', CRITICAL: 'fatal', FATAL: 'fatal',
 };
 
-export function stageLogger(layout: Layout, stage: Stage, round: number, rank: number, level: string): Logger {
+/** `stage` is a download stage or any other folder under logs/ (the tools use `tools/<tool>/<stage>`). */
+export function stageLogger(layout: Layout, stage: Stage | string, round: number, rank: number, level: string): Logger {
   const file = layout.logFile(stage, round, rank);
   mkdirSync(path.dirname(file), { recursive: true });
   // Synchronous writes: a killed run must still leave its last lines in the log.
