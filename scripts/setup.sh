@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # System packages used by the tool's optional parts and by the test suite.
-SYSTEM_PACKAGES=(ca-certificates openmpi-bin libopenmpi-dev)
+SYSTEM_PACKAGES=(ca-certificates openmpi-bin libopenmpi-dev slurm-wlm munge prometheus aria2)
 
 missing=()
 for pkg in "${SYSTEM_PACKAGES[@]}"; do
