@@ -3,10 +3,11 @@
  * of `batch_size` under urls/server_name=<host>/partition_id=<k>/urls.parquet. Servers with few URLs
  * are packed together under server_name=_small. Invalid and duplicate rows go to rejected.parquet.
  *
- * Memory stays bounded whatever the input size: rows are spilled twice to temporary files, first by
- * uuid bucket (to find duplicate uuids one bucket at a time), then by server (to write each server's
- * batches). Everything is built in scratch and staging folders and moved into place at the end, so a
- * run killed at any point leaves nothing a re-run could mistake for finished work.
+ * Memory stays bounded whatever the input size: rows are spilled once to temporary files by server
+ * bucket (a hash of the server name, so all of a server's rows share a file, in input order), and
+ * their uuids alone to files by uuid bucket, which are checked for duplicates one at a time before the
+ * rows are read back. Everything is built in scratch and staging folders and moved into place at the
+ * end, so a run killed at any point leaves nothing a re-run could mistake for finished work.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -24,8 +25,13 @@ import type { StageContext } from './context.js';
 
 /** uuid buckets for duplicate detection; each is checked in memory on its own. */
 const UUID_BUCKETS = 256;
-/** Rows of small servers held in memory at once while packing them. */
-const SMALL_ROWS_PER_BUCKET = 200_000;
+/**
+ * Input bytes per server bucket: a bucket's small servers and unfinished batches are held in memory
+ * while it is written, so the bucket count grows with the input and memory does not.
+ */
+const BYTES_PER_SERVER_BUCKET = 32 * 1024 * 1024;
+/** A gzipped input expands about this much. */
+const GZIP_EXPANSION = 5;
 const REJECTED_FLUSH_ROWS = 10_000;
 /** Batch files being written at once. */
 const PARALLEL_WRITES = 8;
@@ -56,8 +62,8 @@ interface SpilledRow {
   values: (string | null)[];
 }
 
-function spillLine(rowNumber: number, server: string, uuid: string, values: (string | null)[]): string {
-  return `${rowNumber}\t${server}\t${JSON.stringify(uuid)}\t${JSON.stringify(values)}`;
+function spillLine(rowNumber: number, server: string, uuidJson: string, values: (string | null)[]): string {
+  return `${rowNumber}\t${server}\t${uuidJson}\t${JSON.stringify(values)}`;
 }
 
 /** The prefix of a spilled line: row number, server name and the uuid still JSON-encoded. */
@@ -133,9 +139,14 @@ export async function initialize(config: LoadedConfig, ctx: StageContext): Promi
   const rejectedTmp = path.join(layout.initScratch, 'rejected.parquet');
   const rejected = new RejectedSink(new ParquetStreamWriter(rejectedTmp, rejectedSchema));
 
-  // Pass 1: validate, derive uuids and server names, count rows per server, spill by uuid bucket.
+  // Pass 1: validate, derive uuids and server names, count rows per server; spill each row to its
+  // server's bucket and its uuid to the uuid's bucket.
+  const { size: inputBytes } = await fs.stat(config.path_to_input);
+  const expanded = /\.gz(ip)?$/i.test(config.path_to_input) ? inputBytes * GZIP_EXPANSION : inputBytes;
+  const serverBuckets = Math.min(4096, Math.max(1, Math.ceil(expanded / BYTES_PER_SERVER_BUCKET)));
   const columns = new Columns();
   const serverRows = new Map<string, number>();
+  const byServer = new SpillFiles(path.join(layout.initScratch, 'by-server'), budget / 2);
   const byUuid = new SpillFiles(path.join(layout.initScratch, 'by-uuid'), budget / 2);
   const progress = ctx.progress('initialize: reading input', 'rows');
   let inputRows = 0;
@@ -159,53 +170,43 @@ export async function initialize(config: LoadedConfig, ctx: StageContext): Promi
         rejected.add(row.rowNumber, parsed.reason, uuid, identifier, null, JSON.stringify(row.record));
         continue;
       }
-      serverRows.set(parsed.serverName, (serverRows.get(parsed.serverName) ?? 0) + 1);
-      const line = spillLine(row.rowNumber, parsed.serverName, uuid, columns.values(row.record));
-      byUuid.append(String(fnv1a(uuid) % UUID_BUCKETS), line);
+      const server = parsed.serverName;
+      serverRows.set(server, (serverRows.get(server) ?? 0) + 1);
+      const uuidJson = JSON.stringify(uuid);
+      byServer.append(String(fnv1a(server) % serverBuckets), spillLine(row.rowNumber, server, uuidJson, columns.values(row.record)));
+      byUuid.append(String(fnv1a(uuidJson) % UUID_BUCKETS), `${row.rowNumber}\t${uuidJson}`);
     }
   }
+  byServer.flush();
   byUuid.flush();
   progress.done(inputRows);
 
-  // Pass 2: drop duplicate uuids (the first row wins), then spill each server's rows to its own file
-  // (small servers share a few files, by hash of the server name, so they can be packed together).
-  // Decided once from the pass-1 counts: routing must not change while duplicates are removed.
-  const small = new Set<string>();
-  let smallRows = 0;
-  for (const [server, n] of serverRows) {
-    if (n < smallLimit) {
-      small.add(server);
-      smallRows += n;
-    }
-  }
-  const isSmall = (server: string) => small.has(server);
-  const smallBuckets = Math.max(1, Math.ceil(smallRows / SMALL_ROWS_PER_BUCKET));
-  const byServer = new SpillFiles(path.join(layout.initScratch, 'by-server'), budget / 2);
+  // Pass 2: duplicate uuids, one uuid bucket at a time: the first row keeps its uuid, later ones are
+  // rejected when their server bucket is read back.
+  const duplicateOf = new Map<number, number>();
   const dedupe = ctx.progress('initialize: duplicate check', 'buckets');
   for (let b = 0; b < UUID_BUCKETS; b++) {
     const firstSeen = new Map<string, number>();
-    for await (const chunk of byUuid.lines(String(b))) for (const line of chunk) {
-      if (line === '') continue;
-      const { rowNumber, server, uuidJson } = spillHead(line);
-      const first = firstSeen.get(uuidJson);
-      if (first !== undefined) {
-        const row = parseSpilled(line);
-        const record = columns.record(row.values, row.uuid);
-        rejected.add(rowNumber, `duplicate uuid (first seen at row ${first})`, row.uuid, record.identifier ?? null, server, JSON.stringify(record));
-        serverRows.set(server, serverRows.get(server)! - 1);
-        continue;
+    for await (const chunk of byUuid.lines(String(b))) {
+      for (const line of chunk) {
+        if (line === '') continue;
+        const tab = line.indexOf('\t');
+        const rowNumber = Number(line.slice(0, tab));
+        const uuidJson = line.slice(tab + 1);
+        const first = firstSeen.get(uuidJson);
+        if (first === undefined) firstSeen.set(uuidJson, rowNumber);
+        else duplicateOf.set(rowNumber, first);
       }
-      firstSeen.set(uuidJson, rowNumber);
-      byServer.append(isSmall(server) ? `${SMALL_SERVERS}/${fnv1a(server) % smallBuckets}` : server, line);
     }
     byUuid.discard(String(b));
     dedupe.update((b + 1) / UUID_BUCKETS, b + 1);
   }
-  byServer.flush();
   dedupe.done(UUID_BUCKETS);
-  await rejected.close();
 
-  // Pass 3: write the batches. Row order inside a server is deterministic (uuid bucket, then input order).
+  // Pass 3: each server bucket in turn. A big server's batches are written as they fill (in input
+  // order); small servers are collected and packed whole into shared batches, in name order.
+  // Decided from the pass-1 counts, so removing duplicates cannot move a server between the two.
+  const isSmall = (server: string) => serverRows.get(server)! < smallLimit;
   const schema = urlsSchema(columns.names.filter((n) => !(URL_COLUMNS as readonly string[]).includes(n)));
   const toCells = (row: SpilledRow): Cell[] => {
     const record = columns.record(row.values, row.uuid);
@@ -216,64 +217,73 @@ export async function initialize(config: LoadedConfig, ctx: StageContext): Promi
   const serverIndex: [string, string, number, number, number][] = [];
   // Encoding is synchronous; the file system work of several batches overlaps instead of queueing.
   const writing = new Set<Promise<void>>();
-  const writeBatch = async (folderServer: string, partitionId: number, rows: SpilledRow[]) => {
-    partitions.push([folderServer, partitionId, rows.length]);
+  const writeBatch = async (folderServer: string, partitionId: number, lines: string[]) => {
+    partitions.push([folderServer, partitionId, lines.length]);
     const file = layout.urlsBatch(folderServer, partitionId, layout.urlsStaging);
-    const done: Promise<void> = writeFileAtomic(file, encodeParquet(tableFromRows(schema, rows.map(toCells)))).finally(() => writing.delete(done));
+    const table = tableFromRows(schema, lines.map((l) => toCells(parseSpilled(l))));
+    const done: Promise<void> = writeFileAtomic(file, encodeParquet(table)).finally(() => writing.delete(done));
     writing.add(done);
     if (writing.size >= PARALLEL_WRITES) await Promise.race(writing);
   };
 
-  const bigServers = [...serverRows.keys()].filter((s) => !isSmall(s) && byServer.has(s)).sort();
-  const progressWrite = ctx.progress('initialize: writing batches', 'servers');
-  let step = 0;
-  for (const server of bigServers) {
-    let batch: SpilledRow[] = [];
-    let partitionId = 0;
-    for await (const chunk of byServer.lines(server)) for (const line of chunk) {
-      if (line === '') continue;
-      batch.push(parseSpilled(line));
-      if (batch.length === batchSize) {
-        await writeBatch(server, partitionId++, batch);
-        batch = [];
-      }
-    }
-    if (batch.length) await writeBatch(server, partitionId++, batch);
-    serverIndex.push([server, server, 0, partitionId, serverRows.get(server)!]);
-    byServer.discard(server);
-    progressWrite.update(++step / (bigServers.length + smallBuckets), step);
-  }
-
-  // Small servers: whole servers packed into shared batches, never split across two.
-  let packed: SpilledRow[] = [];
+  const progressWrite = ctx.progress('initialize: writing batches', 'buckets');
+  const bigServers = new Map<string, { lines: string[]; partitions: number; rows: number }>();
+  let packed: string[] = [];
   let smallPartition = 0;
   let smallServers = 0;
-  for (let b = 0; b < smallBuckets; b++) {
-    const key = `${SMALL_SERVERS}/${b}`;
-    const groups = new Map<string, SpilledRow[]>();
-    for await (const chunk of byServer.lines(key)) for (const line of chunk) {
-      if (line === '') continue;
-      const row = parseSpilled(line);
-      const list = groups.get(row.server);
-      if (list) list.push(row);
-      else groups.set(row.server, [row]);
+  for (let b = 0; b < serverBuckets; b++) {
+    const small = new Map<string, string[]>();
+    for await (const chunk of byServer.lines(String(b))) {
+      for (const line of chunk) {
+        if (line === '') continue;
+        const { rowNumber, server } = spillHead(line);
+        const first = duplicateOf.get(rowNumber);
+        if (first !== undefined) {
+          const row = parseSpilled(line);
+          const record = columns.record(row.values, row.uuid);
+          rejected.add(rowNumber, `duplicate uuid (first seen at row ${first})`, row.uuid, record.identifier ?? null, server, JSON.stringify(record));
+          continue;
+        }
+        if (isSmall(server)) {
+          const list = small.get(server);
+          if (list) list.push(line);
+          else small.set(server, [line]);
+          continue;
+        }
+        let big = bigServers.get(server);
+        if (!big) bigServers.set(server, (big = { lines: [], partitions: 0, rows: 0 }));
+        big.lines.push(line);
+        big.rows++;
+        if (big.lines.length === batchSize) {
+          await writeBatch(server, big.partitions++, big.lines);
+          big.lines = [];
+        }
+      }
     }
-    for (const server of [...groups.keys()].sort()) {
-      const rows = groups.get(server)!;
-      if (packed.length + rows.length > batchSize) {
+    // Every row of a server is in one bucket, so its last batch is complete now.
+    for (const [server, big] of [...bigServers].sort(([a], [c]) => (a < c ? -1 : a > c ? 1 : 0))) {
+      if (big.lines.length) await writeBatch(server, big.partitions++, big.lines);
+      serverIndex.push([server, server, 0, big.partitions, big.rows]);
+    }
+    bigServers.clear();
+    // Small servers: whole servers packed into shared batches, never split across two.
+    for (const server of [...small.keys()].sort()) {
+      const lines = small.get(server)!;
+      if (packed.length + lines.length > batchSize) {
         await writeBatch(SMALL_SERVERS, smallPartition++, packed);
         packed = [];
       }
-      packed.push(...rows);
-      serverIndex.push([server, SMALL_SERVERS, smallPartition, 1, rows.length]);
+      packed.push(...lines);
+      serverIndex.push([server, SMALL_SERVERS, smallPartition, 1, lines.length]);
       smallServers++;
     }
-    byServer.discard(key);
-    progressWrite.update(++step / (bigServers.length + smallBuckets), step);
+    byServer.discard(String(b));
+    progressWrite.update((b + 1) / serverBuckets, b + 1);
   }
   if (packed.length) await writeBatch(SMALL_SERVERS, smallPartition++, packed);
+  await rejected.close();
   await Promise.all(writing);
-  progressWrite.done(step);
+  progressWrite.done(serverBuckets);
 
   await writeCsvAtomic(path.join(layout.urlsStaging, PARTITIONS_INDEX), ['server_name', 'partition_id', 'rows'], partitions);
   await writeCsvAtomic(
