@@ -90,11 +90,28 @@ export const mpiSchema = z
   })
   .prefault({});
 
+/** Prometheus metrics (README "Metrics"): off unless `port` is set. */
+export const metricsSchema = z
+  .strictObject({
+    /**
+     * Rank r serves `/metrics` on this port + r and writes `metrics/targets-rank-<NNNN>.json` for
+     * Prometheus's file_sd. 0 = a free port picked per rank (the target file says which). Default
+     * null: no metrics.
+     */
+    port: z.number().int().min(0).max(65_535).nullable().default(null),
+    /** Address the endpoints listen on. Default loopback; `0.0.0.0` to be scraped from another machine (the target file then names this machine). */
+    host: z.string().min(1).default('127.0.0.1'),
+    /** Hosts with series of their own, per rank (the busiest recently); the rest are summed under `host="_other"`. Default 20. */
+    max_hosts: z.number().int().min(1).default(20),
+  })
+  .prefault({});
+
 export const configSchema = baseConfigSchema.extend({
   controller: controllerSchema,
   engine: engineSchema,
   image: imageSchema,
   download: downloadSchema,
   mpi: mpiSchema,
+  metrics: metricsSchema,
 });
 export type Config = z.output<typeof configSchema>;

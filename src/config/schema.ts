@@ -4,6 +4,7 @@
  * the Python tool"); new sections hold what the adaptive design adds.
  */
 import { z } from 'zod';
+import { parseSlurmTime } from '../slurm/time.js';
 
 const int = (min: number) => z.number().int().min(min);
 const positive = () => z.number().gt(0);
@@ -87,8 +88,65 @@ export const inputSchema = z
      * `server_name=_small`, so a long tail of hosts does not make a folder per URL. 0 disables packing.
      */
     small_server_urls: int(0).default(100),
-    /** Memory for initialization's write buffers before they spill to temporary files, in MiB. */
-    spill_buffer_mib: int(1).default(64),
+    /**
+     * Memory for initialization's write buffers before they spill to temporary files, in MiB. Larger
+     * is barely faster: buffered rows outlive the young generation, so the heap grows by several
+     * times this before the garbage collector returns it.
+     */
+    spill_buffer_mib: int(1).default(8),
+  })
+  .prefault({});
+
+/** Where the pipeline runs: here (one process, or the ranks of mpirun/srun), or as chained Slurm jobs. */
+export const EXECUTORS = ['local', 'slurm'] as const;
+
+/** MPI plugins for srun: `pmix` for OpenMPI, `pmi2` for MPICH and Intel MPI. */
+export const SRUN_MPI_PLUGINS = ['pmix', 'pmi2'] as const;
+
+/**
+ * The Slurm executor's jobs (README "Running under Slurm"). Keys left out take their value from the
+ * Python tool's keys where it has one (`account`, `downloader_parameters.max_nodes`,
+ * `workers_per_node`, `cpu_per_worker`) or are not passed to sbatch at all (the cluster's default).
+ */
+export const slurmSchema = z
+  .strictObject({
+    /** sbatch --account. Default: the top-level `account`; none when neither is set. */
+    account: z.string().min(1).optional(),
+    /** sbatch --partition. Default: the cluster's default partition. */
+    partition: z.string().min(1).optional(),
+    /** sbatch --qos. Default: the account's default QOS. */
+    qos: z.string().min(1).optional(),
+    /** Time limit of each job, in sbatch's notation (`90`, `4:00:00`, `1-12:00:00`). Default 12:00:00. */
+    time: z
+      .string()
+      .refine((t) => parseSlurmTime(t) !== null, 'a Slurm time limit such as "90" (minutes), "4:00:00" or "1-12:00:00"')
+      .default('12:00:00'),
+    /** Nodes of each download job. Default: downloader_parameters.max_nodes. */
+    nodes: int(1).optional(),
+    /** MPI ranks per node of each download job. Default: downloader_parameters.workers_per_node. */
+    ntasks_per_node: int(1).optional(),
+    /** CPUs of each rank (and of the one-task jobs). Default: downloader_parameters.cpu_per_worker. */
+    cpus_per_task: int(1).optional(),
+    /** sbatch --mem (memory per node, e.g. `16G`). Default: the cluster's default. */
+    mem: z.string().regex(/^\d+[KMGT]?$/i, 'a size such as "4000" (MB) or "16G"').optional(),
+    /** srun --mpi for the ranks. Default pmix. */
+    mpi: z.enum(SRUN_MPI_PLUGINS).default('pmix'),
+    /** Shell lines run at the start of every job, before the tool (module loads, environment activation). Default none. */
+    setup: z.array(z.string()).default([]),
+    /** Extra sbatch options for every job, one option a string (e.g. `--constraint=ib`). Default none. */
+    sbatch_args: z.array(z.string().regex(/^--?[A-Za-z]/, 'an sbatch option such as "--constraint=ib"')).default([]),
+    /** Folder with your own copies of the job templates (relative to this file). Default: the package's `slurm/` folder. */
+    templates: z.string().min(1).optional(),
+    /** Node.js executable the jobs run. Default: the one running the command that submits them. */
+    node: z.string().min(1).optional(),
+    /** Seconds before a job's end after which a download opens no new batch. Default 900. */
+    stop_before_end_s: nonNegative().default(900),
+    /** Seconds before a job's end at which a download abandons its unfinished batches (the next job downloads them again). Default 120. */
+    abandon_before_end_s: nonNegative().default(120),
+  })
+  .refine((s) => s.abandon_before_end_s <= s.stop_before_end_s, {
+    message: 'must not be larger than slurm.stop_before_end_s',
+    path: ['abandon_before_end_s'],
   })
   .prefault({});
 
@@ -102,8 +160,11 @@ export const baseConfigSchema = z.strictObject({
   path_to_input: z.string().min(1),
   /** Output folder; everything the tool writes goes below it. Alias: `path_to_output_folder`. */
   path_to_output: z.string().min(1),
-  /** Slurm account (the Python tool's top-level key; same as `slurm.account`). */
+  /** Slurm account (the Python tool's top-level key; `slurm.account` wins when both are set). */
   account: z.string().optional(),
+  /** `local` (default): run here; `slurm`: submit the stages as chained Slurm jobs. The CLI's --executor overrides it. */
+  executor: z.enum(EXECUTORS).default('local'),
+  slurm: slurmSchema,
   output_structure: outputStructureSchema,
   downloader_parameters: downloaderParametersSchema,
   tools_parameters: toolsParametersSchema,

@@ -19,6 +19,17 @@ export interface Checkpoint {
   verified: { round: number; completed: number; transient: number } | null;
   /** Every batch is done and no retry round is due. */
   finished: boolean;
+  /** The Slurm jobs last submitted for this output (`--executor slurm`), or null when none were. */
+  slurm: SlurmSubmission | null;
+}
+
+/** One submission of the pipeline as chained Slurm jobs, in submission order. */
+export interface SlurmSubmission {
+  /** Number of the submission (1, 2, …): its filled job scripts are under `slurm/<NNNN>/`. */
+  number: number;
+  /** When it was submitted (ISO 8601). */
+  submitted_at: string;
+  jobs: { stage: string; job_id: string }[];
 }
 
 export const EMPTY_CHECKPOINT: Readonly<Checkpoint> = {
@@ -30,6 +41,7 @@ export const EMPTY_CHECKPOINT: Readonly<Checkpoint> = {
   downloaded_round: null,
   verified: null,
   finished: false,
+  slurm: null,
 };
 
 export async function readCheckpoint(file: string): Promise<Checkpoint> {

@@ -7,19 +7,22 @@
 import type { LoadedConfig } from '../config/index.js';
 import { Controller, type HostDecision, type HostEpochStats, type HostShare } from '../controller/index.js';
 import { Dispatcher, EngineError, ERROR_TABLE, Fetcher, ImageProcessor, type ItemResult } from '../engine/index.js';
-import { exists } from '../io/atomic.js';
-import { readParquetFile } from '../io/parquet.js';
+import { exists, writeFileAtomic } from '../io/atomic.js';
+import { parquetRowCount, readParquetFile } from '../io/parquet.js';
 import type { Communicator } from '../mpi/communicator.js';
 import { EpochSync } from '../mpi/epoch-sync.js';
 import { inLockstep } from '../mpi/gate.js';
-import { BatchOutput, clearPartialBatch } from './batch-output.js';
+import type { DownloadMetrics } from '../metrics/index.js';
+import { TimeGuard } from '../slurm/time-guard.js';
+import { BatchOutput, clearPartialBatch, ERRORS_FILE, SUCCESSES_FILE } from './batch-output.js';
 import type { StageContext } from './context.js';
-import { SMALL_SERVERS } from './layout.js';
+import { SMALL_SERVERS, type Layout } from './layout.js';
 import { readIgnored, readProfiles } from './profile.js';
 import { controllerOptionsOf, engineOptionsOf, imageOptionsOf } from './runtime-options.js';
 import { readSchedule, type Assignment } from './schedule.js';
 import { isTransient } from './verify.js';
 import { promises as fs } from 'node:fs';
+import path from 'node:path';
 
 /** Rows of an ignored server found in a packed batch: recorded as errors, never requested. */
 export const IGNORED_SERVER = { code: -20, errorClass: 'ignored_server', meaning: 'server listed in ignored.csv' } as const;
@@ -44,6 +47,11 @@ export interface DownloadSummary {
   seconds: number;
   /** Hosts that were blocked (Retry-After or circuit breaker) at some epoch end. */
   blockedHosts: number;
+  /**
+   * The end of the Slurm job came near and every rank stopped taking batches at the same epoch:
+   * the round is not finished. Absent when no time limit cut the download short.
+   */
+  timeLimited?: boolean;
 }
 
 /** Every error class a download records, in one order on every rank, so summaries add up across ranks. */
@@ -80,6 +88,8 @@ interface UrlRow {
 
 interface OpenBatch {
   assignment: Assignment;
+  /** `retry`: a completed batch whose transient errors are tried again, its earlier output carried over. */
+  mode: 'full' | 'retry';
   output: BatchOutput;
   outstanding: number;
 }
@@ -120,12 +130,27 @@ export function sharedHosts(all: readonly Assignment[]): Map<string, number[]> {
   return new Map(shared.map(([host, set]) => [host, [...set].sort((x, y) => x - y)]));
 }
 
+/**
+ * Leaves a batch cut off by the time limit as if it had not been opened: its temporary files go, and
+ * a retried batch, whose earlier output is still untouched, gets its marker back. Either way the
+ * next run downloads what it lacked.
+ */
+async function abandonBatch(layout: Layout, batch: OpenBatch): Promise<void> {
+  const dir = batch.output.dir;
+  await clearPartialBatch(dir);
+  if (batch.mode !== 'retry') return;
+  const [successes, errors] = await Promise.all([SUCCESSES_FILE, ERRORS_FILE].map((f) => parquetRowCount(path.join(dir, f))));
+  const { server_name, partition_id } = batch.assignment;
+  await writeFileAtomic(layout.completedMarker(server_name, partition_id), JSON.stringify({ successes, errors }) + '\n', true);
+}
+
 export async function download(
   config: LoadedConfig,
   ctx: StageContext,
   round: number,
   comm: Communicator,
   onEpoch?: (observation: EpochObservation) => void,
+  metrics?: DownloadMetrics,
 ): Promise<DownloadSummary> {
   const { layout, log } = ctx;
   const started = Date.now();
@@ -156,6 +181,7 @@ export async function download(
   const fetcher = new Fetcher(engineOptionsOf(config));
   const summary: DownloadSummary = { batches: 0, successes: 0, errors: 0, errorsByClass: {}, seconds: 0, blockedHosts: 0 };
   const totalRows = mine.reduce((n, a) => n + a.rows, 0);
+  metrics?.roundStarted(round, mine.length);
   const progress = ctx.progress(`download round ${round}`, 'images');
   const blocked = new Set<string>();
   let activeHosts = 0;
@@ -164,11 +190,17 @@ export async function download(
   let next = 0;
   let openCount = 0;
   let failure: unknown = null;
+  // Near the end of a Slurm job: first no new batches, then the open ones are abandoned.
+  const guard = TimeGuard.fromEnvironment(config.slurm);
+  const open = new Set<OpenBatch>();
+  let stopTaking = false;
+  let abandoning = false;
 
   const recordError = (batch: OpenBatch, row: UrlRow, code: number, errorClass: string, msg: string, retries: number) => {
     batch.output.addError({ uuid: row.uuid, identifier: row.identifier, retry_count: retries, error_code: code, error_msg: msg, error_class: errorClass, server_name: row.server_name });
     summary.errors++;
     summary.errorsByClass[errorClass] = (summary.errorsByClass[errorClass] ?? 0) + 1;
+    metrics?.errorRecorded(errorClass);
   };
 
   const settle = async (batch: OpenBatch) => {
@@ -178,17 +210,22 @@ export async function download(
       summary.successes,
       `${doneRows}/${totalRows} rows, ${summary.errors} errors, ${activeHosts} hosts active, ${blockedNow} blocked`,
     );
-    if (--batch.outstanding > 0) return;
+    if (--batch.outstanding > 0 || abandoning) return;
     await batch.output.finish();
+    open.delete(batch);
     summary.batches++;
+    metrics?.batchCompleted();
     openCount--;
     log.info({ server_name: batch.assignment.server_name, partition_id: batch.assignment.partition_id, successes: batch.output.successCount, errors: batch.output.errorCount }, 'batch completed');
     await openMore();
   };
 
   const onResult = async (result: ItemResult<Payload>) => {
+    // What arrives once the open batches are abandoned (mostly their cancelled requests) is dropped with them.
+    if (abandoning) return;
     const { batch, row, earlierAttempts } = result.item.payload;
     const retries = earlierAttempts + result.retryCount;
+    metrics?.itemFinished(row.server_name, result.ok ? result.body.length : 0, result.retryCount);
     if (!result.ok) {
       recordError(batch, row, result.error.code, result.error.errorClass, result.error.message, retries);
     } else {
@@ -201,6 +238,7 @@ export async function download(
           hashsum_original: img.hashsumOriginal, hashsum_resized: img.hashsumResized, image: img.image, server_name: row.server_name,
         });
         summary.successes++;
+        metrics?.imageStored();
       } catch (err) {
         if (!(err instanceof EngineError)) throw err;
         recordError(batch, row, err.code, err.errorClass, err.message, retries);
@@ -223,7 +261,7 @@ export async function download(
   });
 
   async function openMore(): Promise<void> {
-    while (openCount < config.download.open_batches && next < mine.length) {
+    while (!stopTaking && openCount < config.download.open_batches && next < mine.length) {
       const assignment = mine[next++]!;
       const dir = layout.imagesBatchDir(assignment.server_name, assignment.partition_id);
       await clearPartialBatch(dir);
@@ -236,8 +274,11 @@ export async function download(
         rows = rows.filter((r) => earlier.has(r.uuid));
         await fs.rm(layout.completedMarker(assignment.server_name, assignment.partition_id));
       }
-      const batch: OpenBatch = { assignment, output, outstanding: rows.length + 1 };
+      const batch: OpenBatch = { assignment, mode: assignment.mode, output, outstanding: rows.length + 1 };
       openCount++;
+      open.add(batch);
+      // Abandoned while it was being opened: the dispatcher takes no more work.
+      if (abandoning) return;
       for (const row of rows) {
         if (ignored.has(row.server_name)) {
           recordError(batch, row, IGNORED_SERVER.code, IGNORED_SERVER.errorClass, IGNORED_SERVER.meaning, 0);
@@ -271,11 +312,24 @@ export async function download(
     for (;;) {
       await Promise.race([drained, new Promise((r) => setTimeout(r, epochMs))]);
       const now = Date.now();
-      const done = localDone && next >= mine.length;
+      const done = localDone && (next >= mine.length || stopTaking);
       const stats = dispatcher.takeEpochStats(now);
       const { shares, decisions, allDone, nowMs } = await sync.epoch(now, stats, done);
       dispatcher.applyShares(shares);
       onEpoch?.({ nowMs, stats, shares, decisions });
+      metrics?.epoch({ nowMs, stats, shares, decisions });
+      // Decided on the clock all ranks agreed on, so all of them stop (and abandon) at the same epoch.
+      const phase = guard.phase(nowMs);
+      if (phase !== 'run' && !stopTaking) {
+        stopTaking = true;
+        log.info({ job_end: new Date(guard.endMs!).toISOString(), open: open.size, left: mine.length - next }, 'Slurm job ends soon: no new batches');
+      }
+      if (phase === 'abandon' && !abandoning) {
+        abandoning = true;
+        log.warn({ open: open.size }, 'Slurm job ends soon: abandoning the open batches');
+        // Its failures, if any, surface through `drained`.
+        dispatcher.stop().catch(() => undefined);
+      }
       activeHosts = stats.size;
       blockedNow = 0;
       for (const [host, share] of shares) {
@@ -287,10 +341,13 @@ export async function download(
     }
   });
   await drained;
+  if (abandoning) for (const batch of open) await abandonBatch(layout, batch);
+  metrics?.roundFinished();
   if (failure !== null) throw failure;
   progress.done(summary.successes);
   summary.seconds = (Date.now() - started) / 1000;
   summary.blockedHosts = blocked.size;
+  if (stopTaking) summary.timeLimited = true;
   log.info(summary, 'download finished');
   await fetcher.close();
   return summary;

@@ -29,7 +29,7 @@ const UUID_BUCKETS = 256;
  * Input bytes per server bucket: a bucket's small servers and unfinished batches are held in memory
  * while it is written, so the bucket count grows with the input and memory does not.
  */
-const BYTES_PER_SERVER_BUCKET = 32 * 1024 * 1024;
+const BYTES_PER_SERVER_BUCKET = 8 * 1024 * 1024;
 /** A gzipped input expands about this much. */
 const GZIP_EXPANSION = 5;
 const REJECTED_FLUSH_ROWS = 10_000;

@@ -90,6 +90,21 @@ export class Layout {
     return path.join(this.logs, stage, this.roundName(round), `rank-${String(rank).padStart(4, '0')}.log`);
   }
 
+  /** A rank's Prometheus file_sd target file, present while its /metrics endpoint is up. */
+  metricsTargets(rank: number): string {
+    return path.join(this.metrics, `targets-rank-${String(rank).padStart(4, '0')}.json`);
+  }
+
+  /** A filled job script of Slurm submission `submission` (1, 2, …), kept to show what was submitted. */
+  slurmScript(submission: number, template: string): string {
+    return path.join(this.root, 'slurm', this.roundName(submission), `${template}.sbatch`);
+  }
+
+  /** Where Slurm writes the output of a stage's jobs (the batch script's, and each rank's). */
+  slurmLogDir(stage: string): string {
+    return path.join(this.logs, 'slurm', stage);
+  }
+
   /** The folder of one post-processing tool and the files it writes. */
   tool(name: string): ToolLayout {
     return new ToolLayout(this, name);

@@ -21,6 +21,7 @@ import { download, summaryFromTotals, summaryTotals, SUMMARY_WIDTH, type Downloa
 import { scanOutputs, verify, type VerifySummary } from './verify.js';
 import { SingleProcessCommunicator, type Communicator } from '../mpi/communicator.js';
 import { onEveryRank, onRankZero } from '../mpi/gate.js';
+import { startMetrics, type RankMetrics } from '../metrics/index.js';
 
 export interface RunOptions {
   /** Redo everything from initialization (the Python tool's --reset_batched). Default false. */
@@ -37,6 +38,8 @@ export interface RunOptions {
   onEpoch?: (observation: EpochObservation) => void;
   /** The ranks of this run. Default: a single process. Only rank 0 says anything and shows progress. */
   comm?: Communicator;
+  /** Ranks the schedule is made for. Default: this run's (a Slurm schedule job makes it for the download jobs' ranks). */
+  scheduleRanks?: number;
   /** Progress display settings. Default: live on a TTY, plain lines otherwise. */
   progress?: ProgressOptions;
   /** Human-readable status lines. Default: printed to stdout. */
@@ -62,7 +65,8 @@ async function downloadedBatches(layout: Layout): Promise<number> {
   return n;
 }
 
-async function applyResets(layout: Layout, checkpoint: Checkpoint, opts: RunOptions, say: (l: string) => void): Promise<Checkpoint> {
+/** Applies --reset-batched / --reset-profiled; the Slurm executor does so before it queues the jobs. */
+export async function applyResets(layout: Layout, checkpoint: Checkpoint, opts: RunOptions, say: (l: string) => void): Promise<Checkpoint> {
   if (opts.resetBatched) {
     const downloaded = await downloadedBatches(layout);
     const hasImages = (await exists(layout.images)) && (await fs.readdir(layout.images)).length > 0;
@@ -89,9 +93,21 @@ async function applyResets(layout: Layout, checkpoint: Checkpoint, opts: RunOpti
 }
 
 export async function runPipeline(config: LoadedConfig, opts: RunOptions = {}): Promise<RunResult> {
-  const layout = new Layout(config);
   const comm = opts.comm ?? new SingleProcessCommunicator();
+  // Up for the whole run (not only downloads), so that a rank's memory and event loop show throughout.
+  const metrics = await startMetrics(config, new Layout(config), comm.rank);
+  try {
+    return await runStages(config, { ...opts, comm }, metrics);
+  } finally {
+    await metrics?.close();
+  }
+}
+
+async function runStages(config: LoadedConfig, opts: RunOptions & { comm: Communicator }, metrics: RankMetrics | null): Promise<RunResult> {
+  const layout = new Layout(config);
+  const comm = opts.comm;
   const ranks = comm.size;
+  const scheduleRanks = opts.scheduleRanks ?? ranks;
   const rank = comm.rank;
   // Rank 0 speaks for the job; the other ranks would only repeat it.
   const quiet = rank !== 0;
@@ -165,16 +181,16 @@ export async function runPipeline(config: LoadedConfig, opts: RunOptions = {}): 
   while (!checkpoint.finished) {
     const round = checkpoint.round;
     await once(async () => {
-      if (checkpoint.scheduled_round !== round || checkpoint.scheduled_ranks !== ranks) {
+      if (checkpoint.scheduled_round !== round || checkpoint.scheduled_ranks !== scheduleRanks) {
         const ctx = context('schedule');
         const retry = round > 0 ? (await scanOutputs(layout)).retry : new Map<string, number>();
-        const s = await schedule(config, ctx, round, ranks, retry);
+        const s = await schedule(config, ctx, round, scheduleRanks, retry);
         say(
           `schedule: round ${s.round}: ${s.partitions} batches (${s.rows} URLs) over ${s.ranks} ranks; ` +
             `${s.completed} already completed` + (s.retries ? `, ${s.retries} retried for transient errors` : ''),
         );
         result.schedule = s;
-        await mark({ ...checkpoint, scheduled_round: round, scheduled_ranks: ranks });
+        await mark({ ...checkpoint, scheduled_round: round, scheduled_ranks: scheduleRanks });
       } else {
         say(`schedule: round ${round} already scheduled`);
       }
@@ -184,7 +200,7 @@ export async function runPipeline(config: LoadedConfig, opts: RunOptions = {}): 
     if (checkpoint.downloaded_round !== round) {
       const { value: mine, totals } = await onEveryRank(
         comm,
-        () => download(config, context('download'), round, comm, opts.onEpoch),
+        () => download(config, context('download'), round, comm, opts.onEpoch, metrics?.download),
         summaryTotals,
         SUMMARY_WIDTH,
         roundWait,
@@ -195,6 +211,11 @@ export async function runPipeline(config: LoadedConfig, opts: RunOptions = {}): 
         `download: round ${round}: ${d.batches} batches, ${d.successes} images, ${d.errors} errors in ${d.seconds.toFixed(1)} s` +
           (ranks > 1 ? ` on ${ranks} ranks` : ''),
       );
+      // Every rank stopped at the same epoch (see download.ts), so all leave the loop here together.
+      if (mine.timeLimited) {
+        say(`download: round ${round}: stopped before the end of the Slurm job; the next job (or a re-run) continues it`);
+        break;
+      }
     }
 
     await once(async () => {
