@@ -203,8 +203,9 @@ export async function download(
     metrics?.errorRecorded(errorClass);
   };
 
-  const settle = async (batch: OpenBatch) => {
-    doneRows++;
+  /** One more of the batch's rows is done (`row` false: the batch's own placeholder count, see openMore). */
+  const settle = async (batch: OpenBatch, row = true) => {
+    if (row) doneRows++;
     progress.update(
       totalRows ? doneRows / totalRows : 1,
       summary.successes,
@@ -290,7 +291,7 @@ export async function download(
         dispatcher.enqueue({ id: row.uuid, url: row.identifier, hostKey: row.server_name, payload });
       }
       // The extra count keeps an all-ignored (or empty) batch from finishing before it is filled.
-      await settle(batch);
+      await settle(batch, false);
     }
   }
 

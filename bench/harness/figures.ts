@@ -1,0 +1,138 @@
+/**
+ * The benchmark's figures for one run, as definitions.ts defines them. Everything the hosts
+ * experienced is measured at the farm, so the pipeline's policies and aria2c are judged by the same
+ * instrument; images and run time come from the client.
+ */
+import { emptyHistogram, mergeInto } from '../../src/controller/histogram.js';
+import type { HostReport } from '../farm/index.js';
+import type { HostWork } from './oracle.js';
+import { idealRate, idealSeconds } from './oracle.js';
+import type { RunRecord } from './run.js';
+import { firstReach, throughputSeries } from './series.js';
+import { addUnloaded, ttfbInflation } from './ttfb.js';
+
+/** The JSON figures, exactly these keys. */
+export interface Figures {
+  readonly algorithm: string;
+  readonly images_per_s: number;
+  readonly goodput_ratio: number;
+  readonly overload_per_10k: number;
+  readonly p95_ttfb_inflation: number;
+  readonly seconds_to_90pct: number;
+  readonly max_peak_inflight_ratio: number;
+}
+
+export const FIGURE_KEYS = [
+  'algorithm',
+  'images_per_s',
+  'goodput_ratio',
+  'overload_per_10k',
+  'p95_ttfb_inflation',
+  'seconds_to_90pct',
+  'max_peak_inflight_ratio',
+] as const satisfies readonly (keyof Figures)[];
+
+/** What the report shows beside the figures. */
+export interface RunDetails {
+  readonly seconds: number;
+  readonly images: number;
+  readonly finished: boolean;
+  /** Whether the throughput reached 90 % of the oracle's rate at all. */
+  readonly reached90: boolean;
+  /** The oracle's average rate over the whole list, images/s. */
+  readonly oracleRate: number;
+  /** The oracle's time for as many images as the client got, seconds. */
+  readonly oracleSeconds: number;
+  readonly requests: number;
+  readonly overloads: number;
+  readonly peak_inflight_ratio_all_time: number;
+  /** Share of the hosts that answer whose peak in-flight after the settling time exceeded their capacity. */
+  readonly hostsOverCapacity: number;
+  /** Whether the run lasted past the settling time (otherwise the peak ratio is all-time). */
+  readonly settled: boolean;
+}
+
+export interface RunFigures {
+  readonly figures: Figures;
+  readonly details: RunDetails;
+}
+
+/** One host as the whole run saw it: configuration plus both phases' counts. */
+interface HostTotals {
+  readonly host: HostReport;
+  readonly requests: number;
+  readonly overloads: number;
+  readonly ttfbCount: number;
+  readonly peakLate: number;
+  readonly peakAll: number;
+}
+
+function hostTotals(record: RunRecord): HostTotals[] {
+  const early = new Map((record.farm.early?.hosts ?? []).map((h) => [h.serverName, h]));
+  return record.farm.late.hosts.map((late) => {
+    const e = early.get(late.serverName);
+    return {
+      host: late,
+      requests: late.requests + (e?.requests ?? 0),
+      overloads: late.overloads + (e?.overloads ?? 0),
+      ttfbCount: late.ttfb.count + (e?.ttfb.count ?? 0),
+      peakLate: late.peakInFlight,
+      peakAll: Math.max(late.peakInFlight, e?.peakInFlight ?? 0),
+    };
+  });
+}
+
+export function hostWork(hosts: readonly HostReport[]): HostWork[] {
+  return hosts.map((h) => ({ oracleRps: h.oracleRps, images: h.imageUrls }));
+}
+
+const maxRatio = (hosts: readonly HostTotals[], peak: (h: HostTotals) => number): number =>
+  hosts.reduce((m, h) => Math.max(m, peak(h) / h.host.capacity), 0);
+
+/** `ceiling`: the client machine's images/s (Infinity when not limited). */
+export function runFigures(record: RunRecord, ceiling: number): RunFigures {
+  const { client, farm } = record;
+  const seconds = Math.max(1e-3, (client.endMs - client.startMs) / 1000);
+  const hosts = hostTotals(record);
+  const work = hostWork(farm.late.hosts);
+  const oracleSeconds = idealSeconds(work, ceiling, client.images);
+  const oracleRate = idealRate(work, ceiling);
+
+  const measured = emptyHistogram();
+  mergeInto(measured, farm.late.totals.ttfb.histogram);
+  if (farm.early) mergeInto(measured, farm.early.totals.ttfb.histogram);
+  const unloaded = emptyHistogram();
+  for (const h of hosts) addUnloaded(unloaded, h.host.service, h.ttfbCount);
+
+  const requests = hosts.reduce((n, h) => n + h.requests, 0);
+  const overloads = hosts.reduce((n, h) => n + h.overloads, 0);
+  const reached = firstReach(throughputSeries(farm, client), 0.9 * oracleRate);
+  const settled = farm.splitMs !== null;
+  const allTime = maxRatio(hosts, (h) => h.peakAll);
+  const answering = hosts.filter((h) => !h.host.refuse);
+  const over = answering.filter((h) => (settled ? h.peakLate : h.peakAll) > h.host.capacity).length;
+  return {
+    figures: {
+      algorithm: client.client,
+      images_per_s: client.images / seconds,
+      goodput_ratio: oracleSeconds / seconds,
+      overload_per_10k: requests > 0 ? (10_000 * overloads) / requests : 0,
+      p95_ttfb_inflation: ttfbInflation(measured, unloaded),
+      seconds_to_90pct: reached ?? seconds,
+      max_peak_inflight_ratio: settled ? maxRatio(hosts, (h) => h.peakLate) : allTime,
+    },
+    details: {
+      seconds,
+      images: client.images,
+      finished: client.finished,
+      reached90: reached !== null,
+      oracleRate,
+      oracleSeconds,
+      requests,
+      overloads,
+      peak_inflight_ratio_all_time: allTime,
+      hostsOverCapacity: answering.length > 0 ? over / answering.length : 0,
+      settled,
+    },
+  };
+}
