@@ -13,7 +13,7 @@ import { ERRORS_FILE } from './batch-output.js';
 import type { StageContext } from './context.js';
 import type { DownloadSummary } from './download.js';
 import type { Layout } from './layout.js';
-import { batchKey, remainingPartitions, readPartitions } from './schedule.js';
+import { batchKey, remainingPartitions, readPartitions, type Partition } from './schedule.js';
 
 const TRANSIENT_CLASSES: ReadonlySet<string> = new Set([
   ...Object.values(NEGATIVE_ERRORS).filter((k) => k.transient).map((k) => k.errorClass),
@@ -37,24 +37,42 @@ export interface VerifySummary {
   download?: { seconds: number; images_per_s: number; blocked_hosts: number };
 }
 
-/** What the finished batches hold: counts, errors by class, and the batches with transient errors. */
-export async function scanOutputs(layout: Layout) {
+/** What a batch's `completed` marker records. */
+export interface MarkerCounts {
+  successes: number;
+  errors: number;
+}
+
+/**
+ * Every batch that is not open, with its marker's counts; batches of ignored servers only (never
+ * downloaded, so without a marker) are left out.
+ */
+export async function finishedBatches(layout: Layout) {
   const { remaining, completed } = await remainingPartitions(layout);
   const all = await readPartitions(layout.urls);
+  const open = new Set(remaining.map(batchKey));
+  const finished: { partition: Partition; counts: MarkerCounts }[] = [];
+  for (const p of all) {
+    if (open.has(batchKey(p))) continue;
+    try {
+      const counts = JSON.parse(await fs.readFile(layout.completedMarker(p.server_name, p.partition_id), 'utf8')) as MarkerCounts;
+      finished.push({ partition: p, counts });
+    } catch {
+      continue;
+    }
+  }
+  return { all, remaining, completed, finished };
+}
+
+/** What the finished batches hold: counts, errors by class, and the batches with transient errors. */
+export async function scanOutputs(layout: Layout) {
+  const { all, remaining, completed, finished } = await finishedBatches(layout);
   const errorsByClass: Record<string, number> = {};
   const retry = new Map<string, number>();
   let successes = 0;
   let errors = 0;
   let transient = 0;
-  const open = new Set(remaining.map(batchKey));
-  for (const p of all) {
-    if (open.has(batchKey(p))) continue;
-    let counts: { successes: number; errors: number };
-    try {
-      counts = JSON.parse(await fs.readFile(layout.completedMarker(p.server_name, p.partition_id), 'utf8')) as typeof counts;
-    } catch {
-      continue; // a batch of ignored servers only: never downloaded
-    }
+  for (const { partition: p, counts } of finished) {
     successes += counts.successes;
     errors += counts.errors;
     if (counts.errors === 0) continue;
