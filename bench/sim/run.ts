@@ -54,7 +54,19 @@ console.log(
 );
 
 const cell = (v: number | undefined, digits = 1): string => (v === undefined ? 'never' : v.toFixed(digits));
-const header = ['algorithm', 'goodput/oracle', 'steady half', 'overload /10k req', 'all hosts 90 % at s', 'host 90 % p50 / p90 s', 'never 90 %', 'max Σshares/L', 'wall s'];
+const header = [
+  'algorithm',
+  'goodput/oracle',
+  'steady half',
+  'overload /10k req',
+  'all hosts 90 % at s',
+  'host 90 % p50 / p90 s',
+  'never 90 %',
+  'in-flight/C p50 / p90',
+  'epochs > 1.1·C+1',
+  'max Σshares/L',
+  'wall s',
+];
 const rows: string[][] = [];
 for (const algorithm of algorithms) {
   const r: SimReport = simulate(workload, {
@@ -75,6 +87,8 @@ for (const algorithm of algorithms) {
     cell(r.convergeAllS, 0),
     `${cell(r.convergeHostP50S, 0)} / ${cell(r.convergeHostP90S, 0)}`,
     String(r.hostsNeverConverged),
+    `${cell(r.inflightOverCapacityP50, 2)} / ${cell(r.inflightOverCapacityP90, 2)}`,
+    `${(100 * r.epochsOverBound).toFixed(1)} %`,
     r.maxShareOverLimit.toFixed(3),
     r.wallS.toFixed(1),
   ]);

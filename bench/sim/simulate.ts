@@ -56,6 +56,15 @@ export interface SimReport {
   hostsNeverConverged: number;
   /** Highest (sum of the ranks' shares) / limit over every host and epoch: ≤ 1 is the invariant. */
   maxShareOverLimit: number;
+  /**
+   * Median and 90th percentile over hosts of their time-averaged in-flight over capacity in the
+   * second half, counted while the host had at least `capacity` URLs left (so the client could
+   * fill it): how closely the controller holds a host at its capacity.
+   */
+  inflightOverCapacityP50: number | undefined;
+  inflightOverCapacityP90: number | undefined;
+  /** Share of those host-epochs whose average in-flight exceeded 1.1 · capacity + 1. */
+  epochsOverBound: number;
   /** Completed requests in the virtual run. */
   requests: number;
   /** Wall-clock seconds the simulation took. */
@@ -80,10 +89,21 @@ interface RankOnHost {
 interface HostRun {
   spec: SimHostSpec;
   ranks: RankOnHost[];
+  /** Requests per second at full capacity. */
   oracle: number;
   ttfbMs: number;
   servedThisEpoch: number;
+  /** What a perfect client could have completed this epoch, given the URLs left. */
+  oracleThisEpoch: number;
   reachedAtS: number | undefined;
+  /** In-flight seconds and seconds of this epoch during which the host had `capacity` URLs left. */
+  loadThisEpoch: number;
+  loadedThisEpoch: number;
+  /** The same summed over the second half, and its epochs: all, and those over 1.1 · capacity + 1. */
+  loadSteady: number;
+  loadedSteady: number;
+  epochsLoaded: number;
+  epochsOver: number;
 }
 
 const IDLE_SHARE: HostShare = { limit: 0, pacingRate: 0, blockedUntil: 0, generation: 0 };
@@ -120,7 +140,14 @@ export function simulate(workload: Workload, o: SimOptions): SimReport {
       oracle: oracleRps(spec),
       ttfbMs: spec.serviceMs,
       servedThisEpoch: 0,
+      oracleThisEpoch: 0,
       reachedAtS: undefined,
+      loadThisEpoch: 0,
+      loadedThisEpoch: 0,
+      loadSteady: 0,
+      loadedSteady: 0,
+      epochsLoaded: 0,
+      epochsOver: 0,
       ranks: ranks.map((p, i) => ({
         rank: p.rank,
         work: p.urls,
@@ -168,7 +195,15 @@ export function simulate(workload: Workload, o: SimOptions): SimReport {
           }
           r.inflightSeconds += r.inFlight * dt;
         }
-        if (host.ranks.some((r) => r.work > 0)) epochOracle += host.oracle * dt;
+        // A perfect client keeps min(capacity, URLs left) in flight: the oracle of a nearly done host shrinks.
+        const left = host.ranks.reduce((a, r) => a + r.work, 0);
+        const possible = host.oracle * Math.min(1, left / host.spec.capacity) * dt;
+        epochOracle += possible;
+        host.oracleThisEpoch += possible;
+        if (left >= host.spec.capacity) {
+          host.loadThisEpoch += n * dt;
+          host.loadedThisEpoch += dt;
+        }
         if (n <= 0) continue;
         const out = respond(host.spec, n);
         host.ttfbMs = out.ttfbMs;
@@ -228,8 +263,17 @@ export function simulate(workload: Workload, o: SimOptions): SimReport {
         r.servedCount = 0;
         r.servedLogMedian = 0;
       });
-      if (host.reachedAtS === undefined && host.servedThisEpoch >= 0.9 * host.oracle * epochS) host.reachedAtS = tS;
+      if (host.reachedAtS === undefined && host.oracleThisEpoch > 0 && host.servedThisEpoch >= 0.9 * host.oracleThisEpoch) host.reachedAtS = tS;
+      if (e >= epochs / 2 && host.loadedThisEpoch > 0) {
+        host.loadSteady += host.loadThisEpoch;
+        host.loadedSteady += host.loadedThisEpoch;
+        host.epochsLoaded += 1;
+        if (host.loadThisEpoch / host.loadedThisEpoch > 1.1 * host.spec.capacity + 1) host.epochsOver += 1;
+      }
       host.servedThisEpoch = 0;
+      host.oracleThisEpoch = 0;
+      host.loadThisEpoch = 0;
+      host.loadedThisEpoch = 0;
     }
     served += epochServed;
     oracle += epochOracle;
@@ -241,6 +285,9 @@ export function simulate(workload: Workload, o: SimOptions): SimReport {
   }
 
   const reached = hosts.map((h) => h.reachedAtS).filter((t): t is number => t !== undefined).sort((a, b) => a - b);
+  const loaded = hosts.filter((h) => h.loadedSteady > 0);
+  const overCapacity = loaded.map((h) => h.loadSteady / h.loadedSteady / h.spec.capacity).sort((a, b) => a - b);
+  const epochsLoaded = loaded.reduce((n, h) => n + h.epochsLoaded, 0);
   return {
     algorithm: o.algorithm,
     goodput: served / oracle,
@@ -251,6 +298,9 @@ export function simulate(workload: Workload, o: SimOptions): SimReport {
     convergeHostP90S: percentile(reached, 0.9),
     hostsNeverConverged: hosts.length - reached.length,
     maxShareOverLimit,
+    inflightOverCapacityP50: percentile(overCapacity, 0.5),
+    inflightOverCapacityP90: percentile(overCapacity, 0.9),
+    epochsOverBound: epochsLoaded > 0 ? loaded.reduce((n, h) => n + h.epochsOver, 0) / epochsLoaded : 0,
     requests: served,
     wallS: (performance.now() - started) / 1000,
   };

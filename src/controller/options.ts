@@ -94,19 +94,23 @@ export interface ControllerOptions {
    */
   latency_tolerance: number;
   /**
-   * Half-width, in standard errors, of the confidence band around each median TTFB, so sampling
-   * noise is not taken for queueing: the baseline is built from the bands' upper ends, a reading is
-   * inflated only if its lower end exceeds B·(1+tol), and allows growth only if its upper end does
-   * not. Default 2.
+   * Half-width, in standard errors, of the confidence band around each median TTFB (allowing for the
+   * baseline's own error too), so sampling noise is not taken for queueing: a reading is inflated
+   * only if its lower end exceeds B·(1+tol), and clearly allows growth only if its upper end does
+   * not; in between it gathers more epochs. Readings join the baseline's pool unless they lie this
+   * many standard errors above it. Default 2.
    */
   latency_confidence: number;
-  /** Number of recent latency readings (with min_samples) whose lowest median TTFB is the baseline. Default 30. */
+  /**
+   * Number of recent latency readings (with min_samples) the baseline is pooled from: those of the
+   * lowest limits, as far up as latency does not clearly rise. Default 30.
+   */
   baseline_window: number;
   /** TTFB samples needed for a latency decision; a quieter host accumulates epochs until it has them. Default 20. */
   min_samples: number;
   /**
    * A quiet host decides after this many epochs even with fewer than min_samples (and then leaves the
-   * baseline alone). Default 10.
+   * baseline alone); an undecided reading gathers epochs up to this many. Default 10.
    */
   max_window_epochs: number;
   /**
@@ -114,7 +118,16 @@ export interface ControllerOptions {
    * allowed). Default 0.5.
    */
   demand_limited_fraction: number;
-  /** Within this fraction of the remembered ceiling the limit grows by 1 instead of √L. Default 0.8. */
+  /**
+   * Time-averaged requests in flight, all ranks together, over the limit, below which the limit does
+   * not grow: work queued on some ranks while others left their share unused (ran out of work) is
+   * not a sign that the host could take more. Default 0.9.
+   */
+  utilisation_fraction: number;
+  /**
+   * Within this fraction of the remembered ceiling the limit grows by 1 instead of √L (and the last
+   * request up to the ceiling in fractions). Default 0.8.
+   */
   near_ceiling_fraction: number;
   /** Share of completions answered 429/503 above which the host is overloaded. Default 0.02. */
   overload_share: number;
@@ -167,6 +180,7 @@ export const DEFAULT_CONTROLLER_OPTIONS: ControllerOptions = {
   min_samples: 20,
   max_window_epochs: 10,
   demand_limited_fraction: 0.5,
+  utilisation_fraction: 0.9,
   near_ceiling_fraction: 0.8,
   overload_share: 0.02,
   overload_cut: 0.7,

@@ -8,6 +8,9 @@
  * ranks' statistics are merged (as the allreduce does) and fed to the controller once per epoch,
  * and the decision is split by the ranks' demands. Between epochs an engine only lowers its own
  * limit, as DESIGN §6 allows: halved once on a burst of 429s and stopped until a Retry-After time.
+ * Ranks may instead be given a number of URLs each; then, as the engine does, a rank asks for
+ * min(backlog + time-averaged in-flight, cap) as of the last epoch, so a rank running out of work
+ * leaves part of its share unused for an epoch or two.
  */
 import type { Controller } from '../../src/controller/controller.js';
 import { recordSample } from '../../src/controller/histogram.js';
@@ -50,6 +53,8 @@ export interface SimOptions {
   seed?: number;
   /** Number of ranks working on the host. Default 1. */
   ranks?: number;
+  /** URLs each rank has for the host (instead of `ranks` ranks with endless work). */
+  work?: readonly number[];
 }
 
 /** What happened in one epoch, and the decision taken at its end. */
@@ -112,6 +117,17 @@ class RankEngine {
   private tokens = 1;
   private inflightSum = 0;
   private demandLimitedMs = 0;
+  /** Milliseconds of the epoch with work left or in flight (a rank done with the host reports none). */
+  private activeMs = 0;
+
+  /** URLs not yet sent: unlimited unless the rank was given a number. */
+  constructor(public left = Number.POSITIVE_INFINITY) {}
+
+  /** What the rank asks for at an epoch boundary, from the epoch that just ended. */
+  demand(): number {
+    if (!Number.isFinite(this.left)) return DEMAND_CAP;
+    return Math.min(DEMAND_CAP, Math.ceil(this.left + this.stats.inflightAvg));
+  }
 
   /** Starts an epoch under a new share. */
   begin(share: HostShare): void {
@@ -121,6 +137,7 @@ class RankEngine {
     this.stats = emptyStats();
     this.inflightSum = 0;
     this.demandLimitedMs = 0;
+    this.activeMs = 0;
   }
 
   /** Collects the responses that arrived by `t`. */
@@ -149,13 +166,16 @@ class RankEngine {
     const paced = this.share.pacingRate > 0;
     if (paced) this.tokens = Math.min(1, this.tokens + this.share.pacingRate / 1000);
     const blocked = t < this.localBlock;
-    while (queued && !blocked && this.flights.length < this.localLimit && (!paced || this.tokens >= 1)) {
+    const room = (): boolean => this.flights.length < this.localLimit && (!paced || this.tokens >= 1);
+    while (queued && this.left > 0 && !blocked && room()) {
       if (paced) this.tokens -= 1;
+      this.left -= 1;
       this.stats.started += 1;
       starts.push(t);
       this.flights.push({ ...respond(t), generation: this.share.generation });
     }
-    if (queued) this.demandLimitedMs += 1;
+    if (queued && this.left > 0) this.demandLimitedMs += 1;
+    if (this.left > 0 || this.flights.length > 0) this.activeMs += 1;
     this.inflightSum += this.flights.length;
     this.stats.inflightPeak = Math.max(this.stats.inflightPeak, this.flights.length);
   }
@@ -164,8 +184,8 @@ class RankEngine {
   finish(epochMs: number, queued: boolean): HostEpochStats {
     this.stats.inflightAvg = this.inflightSum / epochMs;
     this.stats.demandLimitedSeconds = this.demandLimitedMs / 1000;
-    this.stats.epochSeconds = epochMs / 1000;
-    this.stats.backlog = queued ? DEMAND_CAP : 0;
+    this.stats.epochSeconds = this.activeMs / 1000;
+    this.stats.backlog = queued ? Math.min(DEMAND_CAP, this.left) : 0;
     return this.stats;
   }
 }
@@ -177,7 +197,8 @@ export function simulate(controller: Controller, host: string, model: SimHost, o
   const normal = (): number => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
   const busy = opts.busy ?? (() => true);
   const spread = model.spread ?? 0.3;
-  const engines = Array.from({ length: opts.ranks ?? 1 }, () => new RankEngine());
+  const engines =
+    opts.work?.map((urls) => new RankEngine(urls)) ?? Array.from({ length: opts.ranks ?? 1 }, () => new RankEngine());
   const inFlight = (): number => engines.reduce((n, e) => n + e.flights.length, 0);
   let t = opts.startMs ?? 1_000_000;
   let decision = controller.decision(host, t);
@@ -201,7 +222,7 @@ export function simulate(controller: Controller, host: string, model: SimHost, o
   };
 
   for (let e = 0; e < opts.epochs; e++) {
-    const demands = engines.map(() => (busy(t) ? DEMAND_CAP : 0));
+    const demands = engines.map((engine) => (busy(t) ? engine.demand() : 0));
     splitDecision(decision, demands, controller.epoch).forEach((share, r) => engines[r]!.begin(share));
     let peakInFlight = 0;
     for (let tick = 0; tick < epochMs; tick++, t++) {

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { splitDecision, splitLimit } from '../../src/controller/split.js';
+import { splitDecision, splitLimit, TURN_EPOCHS } from '../../src/controller/split.js';
 import type { HostDecision } from '../../src/controller/types.js';
 import { rng } from './sim.js';
 
 const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
 
 describe('splitting a host budget across ranks', () => {
-  it('never hands out more than L, nor more than a rank asked for, and wastes nothing asked for', () => {
+  it('never hands out more than L, nor more than a rank asked for, and wastes nothing asked for (but at a turn)', () => {
     const random = rng(2024);
     for (let trial = 0; trial < 3000; trial++) {
       const ranks = 1 + Math.floor(random() * 12);
@@ -17,7 +17,9 @@ describe('splitting a host budget across ranks', () => {
       const shares = splitLimit(limit, demands, epoch);
       assert.equal(shares.length, ranks);
       assert.ok(sum(shares) <= limit, `sum ${sum(shares)} > L ${limit} for ${demands}`);
-      assert.equal(sum(shares), Math.min(limit, sum(demands)));
+      // At a turn of the tie rotation one request waits an epoch for the rank that gave it up.
+      const turn = epoch % TURN_EPOCHS === 0 ? 1 : 0;
+      assert.ok(sum(shares) >= Math.min(limit, sum(demands)) - turn, `${shares} for ${demands}, L ${limit}`);
       shares.forEach((s, i) => {
         assert.ok(Number.isInteger(s) && s >= 0 && s <= demands[i]!);
       });
@@ -42,17 +44,32 @@ describe('splitting a host budget across ranks', () => {
     assert.deepEqual(splitLimit(7, [], 0), []);
   });
 
-  it('rotates the odd request among tied ranks from epoch to epoch', () => {
+  it('rotates the odd request among tied ranks every TURN_EPOCHS epochs', () => {
     const extras = [0, 0, 0];
-    for (let epoch = 0; epoch < 30; epoch++) {
-      const shares = splitLimit(4, [10, 10, 10], epoch);
-      assert.equal(sum(shares), 4);
-      shares.forEach((s, i) => {
+    for (let epoch = 1; epoch <= 30 * TURN_EPOCHS; epoch++) {
+      splitLimit(4, [10, 10, 10], epoch).forEach((s, i) => {
         if (s === 2) extras[i]! += 1;
       });
     }
-    assert.deepEqual(extras, [10, 10, 10]);
-    assert.notDeepEqual(splitLimit(4, [10, 10, 10], 0), splitLimit(4, [10, 10, 10], 1));
+    // Each rank holds it for 10 turns, less the turn epochs at which it waits for the last holder.
+    assert.deepEqual(extras, [10 * (TURN_EPOCHS - 1), 10 * (TURN_EPOCHS - 1), 10 * (TURN_EPOCHS - 1)]);
+    assert.notDeepEqual(splitLimit(4, [10, 10, 10], 1), splitLimit(4, [10, 10, 10], TURN_EPOCHS + 1));
+  });
+
+  it('never raises one share while another falls for the same L and demands: in flight stays within L', () => {
+    const random = rng(7);
+    for (let trial = 0; trial < 500; trial++) {
+      const demands = Array.from({ length: 2 + Math.floor(random() * 10) }, () => 1 + Math.floor(random() * 20));
+      const limit = Math.floor(random() * 60);
+      let before = splitLimit(limit, demands, 0);
+      for (let epoch = 1; epoch < 4 * TURN_EPOCHS; epoch++) {
+        const now = splitLimit(limit, demands, epoch);
+        // A rank's requests outlive a cut until they complete: the worst moment holds the larger of both.
+        const worst = sum(now.map((s, i) => Math.max(s, before[i]!)));
+        assert.ok(worst <= limit, `epoch ${epoch}: ${before} -> ${now}, L ${limit}`);
+        before = now;
+      }
+    }
   });
 
   it('gives every rank the same answer and divides the pacing rate in proportion', () => {

@@ -1,12 +1,9 @@
 /**
- * The budget invariant under real mpirun: 4 ranks share one host of capacity C. With the epoch
- * allreduce they hold it within C together; with synchronization off (4 independent controllers,
- * each believing the host is its own) they push it well past C. Both are asserted, so the test
- * shows what the allreduce buys.
- *
- * The controller's ceiling (max_limit) is set to C: what is tested here is MPI's part, that the
- * ranks' shares add up to at most the one limit they all compute, not how closely the latency rule
- * finds C on its own (the controller's tests and the benchmark measure that).
+ * The budget invariant under real mpirun, as the issue states it: 4 ranks share one host of
+ * capacity C. With `adaptive` the farm's measured peak in-flight for that host stays within
+ * 1.1·C + 1 after the first 5 s; with synchronization off (4 independent controllers, each
+ * believing the host is its own) it goes above. Both are asserted, so the test shows what the
+ * allreduce buys, and that the controller finds C on its own (no max_limit).
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -27,10 +24,17 @@ const RANKS = 4;
 const SETTLE_MS = 5000;
 const BOUND = 1.1 * CAPACITY + 1;
 
+/**
+ * One request over C raises a host's latency by 1/C (12.5 % here); with a narrow service-time spread
+ * a few epochs tell it from noise, so what is measured is the ranks' sharing, not sampling luck (the
+ * controller's precision on noisier hosts is what bench/sim and the harness measure).
+ */
+const SERVICE = { medianMs: 80, sigma: 0.1 };
+
 const dir = tempDir('dd-mpi-budget-');
 const urls: UrlSpec[] = Array.from({ length: URLS }, () => ({ kind: 'img', variant: 'small' }));
 const farm: Farm = await startFarm(
-  planScenario('mpi-budget', 1, [{ spec: hostSpec({ label: 'shared', capacity: CAPACITY, service: { medianMs: 80, sigma: 0.2 } }), urls }]),
+  planScenario('mpi-budget', 1, [{ spec: hostSpec({ label: 'shared', capacity: CAPACITY, service: SERVICE }), urls }]),
   { seriesLength: 2000 },
 );
 after(() => farm.stop());
@@ -54,7 +58,7 @@ async function run(name: string, synchronize: boolean): Promise<Figures> {
     schedule_rules: { '1': RANKS },
     image: { encoding: 'original' },
     engine: { allow_private_addresses: true },
-    controller: { algorithm: 'adaptive', epoch_ms: 500, max_limit: CAPACITY },
+    controller: { algorithm: 'adaptive', epoch_ms: 500 },
     download: { max_rounds: 1, open_batches: 2 },
     mpi: { synchronize },
   });

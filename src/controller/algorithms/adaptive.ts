@@ -6,14 +6,34 @@
  * - A hard cut starts from what was in use (min of L and the epoch's peak in-flight), not from L: a
  *   limit far above the actual load would otherwise be "cut" without slowing anything down. That
  *   value is also the remembered ceiling.
- * - A latency shrink and a startup fallback remember a ceiling too (the L at which queueing showed),
- *   so steady growth near the host's capacity is +1 rather than +√L. Once L grows past
+ * - A latency shrink and a startup fallback remember a ceiling too (the whole L at which queueing
+ *   showed). Readings taken at or above it are kept out of the baseline; steady growth near it is
+ *   +1 rather than +√L, and the last request up to it comes in fractions, halved with every shrink
+ *   from it, so a host held at its capacity is probed above it ever more rarely: one request over
+ *   a small host's capacity is a large share of its load. Once L grows past
  *   ceiling / near_ceiling_fraction without trouble, the ceiling is forgotten (the host got faster).
- * - Medians carry a confidence band (latency-window.ts). "Inflated" (g < 1) means even the low end
- *   of the band is above B·(1+tol); growth, in startup and steady state, needs even the high end
- *   within it. In between (maybe queueing, maybe noise) L holds, and startup ends without falling
- *   back. Growing only on clear evidence is what keeps a busy host near 1.05–1.1 × its capacity
- *   instead of drifting up while single readings look fine by chance.
+ * - Medians and the baseline carry standard errors (latency-window.ts), and every comparison
+ *   allows for both. "Inflated" (g < 1) means even the low end of the band is above B·(1+tol);
+ *   "clear" means even its high end is within. A reading in between gathers more epochs, up to
+ *   max_window_epochs, until it is one or the other (a queued request raises a small host's
+ *   latency by 1/C, which one epoch's band may hide); if it is still undecided then, its median
+ *   decides whether L may grow, and L does not shrink on it.
+ * - Little's law, with the time-averaged in-flight and answers per second of each reading: at
+ *   capacity throughput stays flat while in-flight and latency grow. Startup falls back to the
+ *   capacity that n in flight at p50/B times the unloaded latency imply, n·B/p50. In steady state
+ *   a median above the tolerance after a step up that did not raise throughput by half as much as
+ *   the limit is queueing, as two inflated readings are; either shrinks L by 0.5·(1−g), and by a
+ *   whole request at least.
+ * - L grows only while the host was busy at it: demand-limited, and with its time-averaged
+ *   in-flight at utilisation_fraction of L (a rank that ran out of work leaves its share unused,
+ *   and the latency of the others says nothing about L).
+ * - Baseline probe: L drops to min(L/(1+tol)², L−1) for one settling epoch plus one reading, as
+ *   BBR's probe-RTT. It runs at the end of every startup and when the baseline rests on old
+ *   readings only (a host held at its limit never runs without queueing, so the baseline would
+ *   creep up). A host whose capacity is below its starting limit queues from its first request
+ *   on and never shows its unloaded latency: if the probe's latency fell in proportion to the
+ *   limit, the host was saturated at the probe's limit too, and the next probe goes lower still.
+ *   Otherwise L is restored, which counts as a step up for the throughput check above.
  * - While the pacer holds requests back (requests started at ≈ its rate), L does not grow: the
  *   pacer, not the concurrency, is then the binding limit and it probes upwards on its own. It is
  *   released once L at baseline latency could not reach its rate anyway.
@@ -22,11 +42,6 @@
  * - A breaker that closes restarts the host in startup from min(L, initial limit).
  * - Until a host has produced one reading with min_samples samples it has no baseline, and its L
  *   stays where it is (hard signals still act): a host too slow to measure is not pushed harder.
- * - Baseline probe: a host held at its limit never runs without queueing, so once the window that
- *   set the baseline is about to leave the history, every later median is inflated and the
- *   baseline (and with it L) would creep upwards. Then, in steady state and demand-limited, L drops
- *   to L/(1+tol)² for one settling epoch plus one reading, whose median refreshes the baseline;
- *   after it L is restored (as BBR's probe-RTT). It costs about 1 % of a busy host's throughput.
  */
 import {
   clamp,
@@ -37,7 +52,7 @@ import {
   type LimitAlgorithm,
 } from '../algorithm.js';
 import { CircuitBreaker } from '../circuit-breaker.js';
-import { Baseline, LatencyWindow } from '../latency-window.js';
+import { Baseline, LatencyWindow, type LatencyReading, type LogEstimate } from '../latency-window.js';
 import type { ControllerOptions } from '../options.js';
 import { Pacer } from '../pacer.js';
 import { RetryAfterGate } from '../retry-after.js';
@@ -46,18 +61,32 @@ import type { HostDecision, HostEpochStats } from '../types.js';
 
 type Phase = 'startup' | 'steady';
 
-/** What a latency reading says, against the baseline and its tolerance. */
+/** Most halvings of the last step up to a remembered ceiling: at least one try per 16 clean readings. */
+const MAX_CEILING_HALVINGS = 4;
+
+/**
+ * What a latency reading says against the threshold B·(1+tol). The band is ±latency_confidence
+ * standard errors of the difference between the reading's median and the baseline, both noisy.
+ */
 interface Verdict {
   /** clamp(B·(1+tol) / p50, 0.5, 1), with p50 at the low end of its band: below 1 only when clearly inflated. */
   g: number;
   /** Even the high end of the band is within B·(1+tol): clearly no queueing. */
   atBaseline: boolean;
+  /** The median itself is above B·(1+tol): more likely queueing than not. */
+  above: boolean;
+  /** (B·(1+tol) − p50) / (B·tol) within [0, 1]: how much of the tolerance the median leaves. */
+  headroom: number;
 }
 
 /** A baseline probe in progress. */
 interface Probe {
   /** Limit to restore when the probe ends. */
   saved: number;
+  /** The whole limit in force before the probe. */
+  from: number;
+  /** The median at the saved limit, from the reading just before the probe. */
+  reference: LogEstimate;
   /** True during the first epoch, whose requests were mostly sent before L dropped. */
   settling: boolean;
 }
@@ -66,15 +95,21 @@ export class AdaptiveLimit implements LimitAlgorithm {
   private readonly o: ControllerOptions;
   private readonly initial: number;
   private limit: number;
-  /** Last limit whose latency was at baseline during startup. */
+  /** Last limit whose median was within the tolerance during startup. */
   private lastGood: number;
   /** Limit (or in-flight) at which the host last showed overload; undefined when unknown. */
   private ceiling: number | undefined;
+  /** Latency shrinks since the ceiling was last forgotten. */
+  private confirmations = 0;
+  /** The whole limit and answers per second of the reading the last step up was taken from. */
+  private stepFrom: { limit: number; throughput: number } | undefined;
   private stage: Phase = 'startup';
   private holdLeft = 0;
   /** Consecutive latency readings above the tolerance. */
   private inflatedRun = 0;
   private probe: Probe | undefined;
+  /** A probe is wanted at the next demand-limited reading: startup has just ended. */
+  private probeDue = false;
   /** Answers per second in the previous epoch. */
   private servedRate = 0;
   private generation = 0;
@@ -92,8 +127,8 @@ export class AdaptiveLimit implements LimitAlgorithm {
     this.limit = this.initial;
     this.lastGood = this.initial;
     this.clock = new EpochClock(o.epoch_ms);
-    this.window = new LatencyWindow(o.min_samples, o.max_window_epochs, o.latency_confidence);
-    this.baseline = new Baseline(o.baseline_window);
+    this.window = new LatencyWindow(o.min_samples, o.max_window_epochs);
+    this.baseline = new Baseline(o.baseline_window, o.latency_confidence);
     this.breaker = new CircuitBreaker(o.breaker_base_ms, o.breaker_max_ms);
     this.retryAfter = new RetryAfterGate(ctx.host, o.retry_after_cap_ms, o.retry_after_jitter_ms);
     this.pacer = new Pacer(o.pacer_start_fraction, o.pacer_growth);
@@ -102,6 +137,11 @@ export class AdaptiveLimit implements LimitAlgorithm {
   get phase(): string {
     if (!this.breaker.isClosed) return 'breaker';
     return this.probe === undefined ? this.stage : 'probe';
+  }
+
+  /** The limit as the engine enforces it. */
+  private get whole(): number {
+    return wholeLimit(this.limit, this.o.min_limit, this.o.max_limit);
   }
 
   decide(stats: HostEpochStats, nowMs: number): HostDecision {
@@ -125,7 +165,7 @@ export class AdaptiveLimit implements LimitAlgorithm {
 
   current(nowMs: number): HostDecision {
     return {
-      limit: this.breaker.isClosed ? wholeLimit(this.limit, this.o.min_limit, this.o.max_limit) : 1,
+      limit: this.breaker.isClosed ? this.whole : 1,
       pacingRate: this.pacer.rate,
       blockedUntil: Math.max(this.retryAfter.blockedUntil(nowMs), this.breaker.blockedUntil(nowMs)),
       generation: this.generation,
@@ -149,7 +189,7 @@ export class AdaptiveLimit implements LimitAlgorithm {
   private cut(signal: HardSignal, stats: HostEpochStats, seconds: number): void {
     this.resetLatency();
     const factor = signal === 'overload' ? this.o.overload_cut : this.o.error_cut;
-    const inUse = Math.min(this.limit, Math.max(1, stats.inflightPeak));
+    const inUse = Math.min(this.whole, Math.max(1, stats.inflightPeak));
     this.ceiling = inUse;
     this.limit = clamp(inUse * factor, this.o.min_limit, this.o.max_limit);
     this.stage = 'steady';
@@ -167,70 +207,206 @@ export class AdaptiveLimit implements LimitAlgorithm {
       this.probe.settling = false;
       return;
     }
-    const reading = this.window.add(stats);
+    const applied = this.whole;
+    const reading = this.window.add(stats, applied, seconds);
     if (reading === undefined) return;
-    if (reading.full) this.baseline.push(reading.high);
+    if (reading.full && reading.first) this.baseline.push(reading, applied);
+    if (this.undecided(reading)) return;
+    this.window.reset();
     if (this.probe !== undefined) {
-      this.limit = this.probe.saved;
-      this.probe = undefined;
+      this.endProbe(this.probe, reading);
       return;
     }
-    const base = this.baseline.value;
+    const base = this.baseline.estimate(this.ceiling);
     // Only thin readings so far: nothing trustworthy to compare with, so no latency decision.
     if (base === undefined) return;
-    const threshold = base * (1 + this.o.latency_tolerance);
-    const latency: Verdict = { g: clamp(threshold / reading.low, 0.5, 1), atBaseline: reading.high <= threshold };
+    const latency = this.verdict(reading, base);
     this.inflatedRun = latency.g < 1 ? this.inflatedRun + 1 : 0;
     if (holding) return;
     const demandLimited = reading.demandLimited >= this.o.demand_limited_fraction;
-    if (this.stage === 'startup') this.startup(latency, demandLimited && !pacerBinding);
-    else if (demandLimited && this.baseline.expiring) this.startProbe();
-    else this.steady(latency, demandLimited && !pacerBinding);
+    // Latency measured while part of L stood unused says nothing about L itself.
+    const mayGrow = demandLimited && reading.utilisation >= this.o.utilisation_fraction && !pacerBinding;
+    if (this.stage === 'startup') this.startup(latency, reading, base, mayGrow);
+    else if (demandLimited && (this.probeDue || this.baseline.expiring(this.ceiling))) this.startProbe(reading);
+    else this.steady(latency, reading, mayGrow);
   }
 
-  private startProbe(): void {
-    this.probe = { saved: this.limit, settling: true };
-    this.limit = clamp(this.limit / (1 + this.o.latency_tolerance) ** 2, this.o.min_limit, this.o.max_limit);
+  private verdict(reading: LatencyReading, base: LogEstimate): Verdict {
+    const threshold = base.ms * (1 + this.o.latency_tolerance);
+    const band = Math.exp(this.o.latency_confidence * Math.hypot(reading.logSe, base.logSe));
+    return {
+      g: clamp((threshold * band) / reading.p50, 0.5, 1),
+      atBaseline: reading.p50 * band <= threshold,
+      above: reading.p50 > threshold,
+      headroom: threshold > base.ms ? clamp((threshold - reading.p50) / (threshold - base.ms), 0, 1) : 1,
+    };
+  }
+
+  /**
+   * A reading too noisy to decide on keeps gathering epochs while the window may. In startup that
+   * is a median above the tolerance but not clearly (maybe noise, maybe the first epoch at a new
+   * limit, whose requests were partly sent under the old one and show only part of the queueing).
+   * In steady state it is one whose band straddles the threshold, unless throughput already says
+   * the last step up bought nothing. A probe's reading must tell the latency of a host saturated
+   * at the probe's limit (falling with the limit) from that of one below it (not falling), so its
+   * band must be narrower than half the gap between the two.
+   */
+  private undecided(reading: LatencyReading): boolean {
+    if (!this.window.extendable) return false;
+    if (this.probe !== undefined) {
+      const gap = Math.log(this.probe.from / this.whole);
+      return this.o.latency_confidence * Math.hypot(reading.logSe, this.probe.reference.logSe) > gap / 2;
+    }
+    const base = this.baseline.estimate(this.ceiling);
+    if (base === undefined) return false;
+    const latency = this.verdict(reading, base);
+    if (latency.g < 1) return false;
+    if (this.stage === 'startup') return latency.above;
+    return !latency.atBaseline && !(latency.above && this.saturated(reading));
+  }
+
+  /** Lowers L for a reading, by a whole request at least; a limit already at the floor is not probed. */
+  private startProbe(atLimit: LatencyReading): void {
+    this.probeDue = false;
+    const from = this.whole;
+    const lower = Math.min(this.limit / (1 + this.o.latency_tolerance) ** 2, from - 1);
+    if (lower < this.o.min_limit) return;
+    const reference = { ms: atLimit.p50, logSe: atLimit.logSe };
+    this.probe = { saved: this.limit, from, reference, settling: true };
+    this.limit = lower;
+  }
+
+  /**
+   * A host whose capacity is below its starting limit queues from the first request on and never
+   * shows its unloaded latency. A probe tells: by Little's law, latency that falls in proportion to
+   * the limit means the host was saturated at the probe's limit too. Then the probe's limit is
+   * kept and the next probe goes lower still; the first probe that finds latency falling by less
+   * ends the descent there. Otherwise L is restored.
+   */
+  private endProbe(probe: Probe, reading: LatencyReading): void {
+    this.probe = undefined;
+    const to = this.whole;
+    // Between falling in proportion (to/from) and not at all (1): the geometric middle.
+    const proportional = reading.p50 <= probe.reference.ms * Math.sqrt(to / probe.from);
+    if (proportional) {
+      // The host queued at the probe's starting limit: growth from here must not step over it again.
+      this.ceiling = Math.min(this.ceiling ?? Number.POSITIVE_INFINITY, probe.from);
+      this.startProbe(reading);
+    } else {
+      // Going back up is a step like any other: the next readings show whether it bought throughput.
+      this.stepFrom = { limit: to, throughput: reading.throughput };
+      this.limit = probe.saved;
+    }
   }
 
   private tunePacer(stats: HostEpochStats): void {
     if (!this.pacer.active) return;
     if (stats.outcomes.tooMany === 0) this.pacer.raise();
-    const base = this.baseline.value;
-    if (base !== undefined) this.pacer.releaseIfRedundant(this.limit, base);
+    const base = this.baseline.estimate(this.ceiling);
+    if (base !== undefined) this.pacer.releaseIfRedundant(this.limit, base.ms);
   }
 
-  private startup(latency: Verdict, mayGrow: boolean): void {
+  /**
+   * Growth stops at clear queueing, and without falling back at a median still above the tolerance
+   * when the window could not run longer.
+   */
+  private startup(latency: Verdict, reading: LatencyReading, base: LogEstimate, mayGrow: boolean): void {
     if (latency.g < 1) {
-      this.ceiling = this.limit;
-      this.limit = this.lastGood;
-      this.stage = 'steady';
+      this.endStartup(this.whole, reading, base);
       return;
     }
-    if (!latency.atBaseline) {
-      // Maybe queueing, maybe noise: stop multiplying, let the steady rule go on from here.
-      this.stage = 'steady';
+    if (latency.above) {
+      this.leaveStartup();
       return;
     }
     this.lastGood = this.limit;
     if (!mayGrow) return;
     const cap = Math.min(this.o.max_limit, this.ceiling ?? Number.POSITIVE_INFINITY);
     this.limit = Math.max(this.limit, Math.min(this.limit * this.o.startup_growth, cap));
-    if (this.ceiling !== undefined && this.limit >= this.o.near_ceiling_fraction * this.ceiling) this.stage = 'steady';
+    if (this.ceiling !== undefined && this.limit >= this.o.near_ceiling_fraction * this.ceiling) this.leaveStartup();
   }
 
-  private steady(latency: Verdict, mayGrow: boolean): void {
-    if (this.inflatedRun >= 2) {
-      this.ceiling = this.limit;
-      this.limit = clamp(this.limit * (1 - 0.5 * (1 - latency.g)), this.o.min_limit, this.o.max_limit);
+  /**
+   * Ends startup on queueing seen at `ceiling`. Little's law: with n in flight the host answered
+   * p50/B times slower than unloaded, so it serves about n·B/p50 at once; L goes there, rounded
+   * down (the first epoch at a new limit dilutes its queueing), but no lower than the last good
+   * limit and no higher than the one in force.
+   */
+  private endStartup(ceiling: number, reading: LatencyReading, base: LogEstimate): void {
+    this.ceiling = ceiling;
+    const capacity = Math.floor((reading.inflight * base.ms) / reading.p50);
+    this.limit = clamp(Math.min(this.whole, Math.max(this.lastGood, capacity)), this.o.min_limit, this.o.max_limit);
+    this.leaveStartup();
+  }
+
+  /**
+   * Startup ends with a probe below the limit it settled on. A host whose starting limit already
+   * exceeded its capacity queued from the first reading on, so its baseline includes queueing; and
+   * a limit one request over a small host's capacity may not look inflated against a baseline from
+   * a few noisy startup readings. A probe that finds the host faster one request lower shows both.
+   */
+  private leaveStartup(): void {
+    this.stage = 'steady';
+    this.probeDue = true;
+  }
+
+  private steady(latency: Verdict, reading: LatencyReading, mayGrow: boolean): void {
+    if (this.inflatedRun >= 2 || (latency.above && this.saturated(reading))) {
+      this.shrink(latency.g);
       return;
     }
-    if (!latency.atBaseline || !mayGrow) return;
+    // Here a reading is either clear or as long as a window may be: then its median decides.
+    if (latency.above || !mayGrow) return;
     const near = this.o.near_ceiling_fraction;
-    if (this.ceiling !== undefined && this.limit > this.ceiling / near) this.ceiling = undefined;
-    const room = this.ceiling === undefined ? Number.POSITIVE_INFINITY : near * this.ceiling - this.limit;
-    const step = room <= 0 ? 1 : Math.max(1, Math.min(Math.sqrt(this.limit), room));
-    this.limit = Math.min(this.o.max_limit, this.limit + step);
+    if (this.ceiling !== undefined && this.limit > this.ceiling / near) {
+      this.ceiling = undefined;
+      this.confirmations = 0;
+    }
+    const before = this.whole;
+    this.limit = Math.min(this.o.max_limit, this.limit + this.growthStep(latency.headroom));
+    if (this.whole > before) this.stepFrom = { limit: before, throughput: reading.throughput };
+  }
+
+  /**
+   * Little's law: below capacity, answers per second grow with the limit; at capacity they stay
+   * flat while latency rises. One request over a small host's capacity raises its latency by
+   * about 1/C at most, hard to tell from noise; together with throughput that did not grow by
+   * half as much as the limit at the last step up, a median above the tolerance is queueing.
+   */
+  private saturated(reading: LatencyReading): boolean {
+    const from = this.stepFrom;
+    const whole = this.whole;
+    if (from === undefined || whole <= from.limit) return false;
+    return reading.throughput < from.throughput * (1 + (whole / from.limit - 1) / 2);
+  }
+
+  /**
+   * Shrinks by 0.5·(1−g), and by a whole request at least: the readings were taken at the whole
+   * limit, and a fraction off would leave it in force for several more. The next shrink needs two
+   * inflated readings of its own, taken under the new limit.
+   */
+  private shrink(g: number): void {
+    const whole = this.whole;
+    this.ceiling = whole;
+    this.confirmations += 1;
+    this.inflatedRun = 0;
+    this.stepFrom = undefined;
+    this.limit = clamp(Math.min(this.limit * (1 - 0.5 * (1 - g)), whole - 1), this.o.min_limit, this.o.max_limit);
+  }
+
+  /**
+   * √L far from a remembered ceiling and 1 near it, scaled down as the median approaches the
+   * tolerance. The last request up to the ceiling itself comes in fractions, halved with every
+   * latency shrink from it: a host held at its capacity is probed above it ever more rarely, since
+   * one request over a small host's capacity is a large share of its load.
+   */
+  private growthStep(headroom: number): number {
+    if (this.ceiling === undefined) return Math.max(1, Math.sqrt(this.limit) * headroom);
+    if (this.whole + 1 >= this.ceiling) {
+      return 1 / 2 ** Math.min(this.confirmations, MAX_CEILING_HALVINGS);
+    }
+    const room = this.o.near_ceiling_fraction * this.ceiling - this.limit;
+    return room <= 0 ? 1 : Math.max(1, Math.min(Math.sqrt(this.limit), room) * headroom);
   }
 
   /** Drops latency evidence gathered under another limit; an interrupted probe gives its limit back. */
@@ -239,5 +415,6 @@ export class AdaptiveLimit implements LimitAlgorithm {
     this.probe = undefined;
     this.window.reset();
     this.inflatedRun = 0;
+    this.stepFrom = undefined;
   }
 }
