@@ -94,6 +94,11 @@ export const inputSchema = z
      * times this before the garbage collector returns it.
      */
     spill_buffer_mib: int(1).default(8),
+    /**
+     * Worker threads that build and encode initialization's batch files while the main thread reads
+     * and routes rows. 0 = one per core the process may use (os.availableParallelism()).
+     */
+    workers: int(0).default(0),
   })
   .prefault({});
 

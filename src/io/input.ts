@@ -6,6 +6,7 @@
 import { createReadStream, createWriteStream, promises as fs, statSync } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { lineBatches } from './lines.js';
+import { fieldBounds, linePieces, lineBounds, type TsvBatch } from './tsv.js';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
@@ -15,9 +16,29 @@ import { parquetRowCount, streamParquetFile } from './parquet.js';
 export type InputFormat = 'tsv' | 'csv' | 'parquet' | 'jsonl';
 export type InputRecord = Record<string, string | null>;
 
+/**
+ * A parsed row is its values beside the names of its columns. `columns` is one shared array for all
+ * rows of a TSV, CSV or Parquet input (so consumers can map names once per array, not per row); a
+ * JSONL row has its own. A null value is an empty or missing field.
+ */
+/** What the readers yield: rows, or (for TSV) a batch of rows still in their bytes. */
+export type InputBatch = InputRow[] | TsvBatch;
+
 export type InputRow =
-  | { kind: 'ok'; rowNumber: number; record: InputRecord }
+  | { kind: 'ok'; rowNumber: number; columns: readonly string[]; values: (string | null)[] }
   | { kind: 'bad'; rowNumber: number; reason: string; raw: string };
+
+/** The row as a record (column name → value), as rejected rows and derived uuids see it. */
+export function rowRecord(columns: readonly string[], values: readonly (string | null)[]): InputRecord {
+  const record: InputRecord = {};
+  for (let i = 0; i < columns.length; i++) record[columns[i]!] = values[i] ?? null;
+  return record;
+}
+
+/** A record's columns and values; JSONL and Parquet rows are built as records so that repeated names keep the last value. */
+function fromRecord(rowNumber: number, record: InputRecord): InputRow {
+  return { kind: 'ok', rowNumber, columns: Object.keys(record), values: Object.values(record) };
+}
 
 export interface InputReadOptions {
   /** Format, or 'auto' to pick by extension. */
@@ -121,7 +142,7 @@ function headerColumns(file: string, fields: string[], rename: (n: string) => st
 }
 
 /** Turns the fields of one line into a row, or a bad row when the count is off. */
-function delimitedRow(columns: readonly string[], fields: readonly string[], rowNumber: number, line: number): InputRow {
+function delimitedRow(columns: readonly string[], fields: string[], rowNumber: number, line: number): InputRow {
   if (fields.length !== columns.length) {
     return {
       kind: 'bad',
@@ -130,37 +151,56 @@ function delimitedRow(columns: readonly string[], fields: readonly string[], row
       raw: JSON.stringify(fields),
     };
   }
-  const record: InputRecord = {};
-  for (let i = 0; i < columns.length; i++) {
-    const v = fields[i]!;
-    record[columns[i]!] = v === '' ? null : v;
-  }
-  return { kind: 'ok', rowNumber, record };
+  // The fields array is the row's own (fresh from the split), so it becomes the values in place.
+  const values: (string | null)[] = fields;
+  for (let i = 0; i < values.length; i++) if (values[i] === '') values[i] = null;
+  return { kind: 'ok', rowNumber, columns, values };
 }
 
-/** TSV: no quoting (GBIF's exports use none: a quote is data), so a split per line is the whole parser. */
-async function* readTsv(file: string, gzipped: boolean, opts: InputReadOptions): AsyncGenerator<InputRow[]> {
+/**
+ * TSV: no quoting (GBIF's exports use none: a quote is data), so a split per line is the whole
+ * parser. Rows come out as byte-level batches (see tsv.ts); rows with the wrong number of fields as
+ * bad rows between them, in input order.
+ */
+async function* readTsv(file: string, gzipped: boolean, opts: InputReadOptions): AsyncGenerator<InputBatch> {
   const rename = renamer(opts.columnMap);
   let columns: string[] | null = null;
   let rowNumber = 0;
   let line = 0;
-  for await (const lines of lineBatches(openText(file, gzipped, opts.onProgress))) {
-    const rows: InputRow[] = [];
-    for (const raw of lines) {
+  for await (const { buf, ascii } of linePieces(openText(file, gzipped, opts.onProgress))) {
+    const lines = lineBounds(buf);
+    const count = lines.length / 2;
+    let k = columns ? columns.length : 0;
+    let bounds = new Int32Array(count * (k + 1));
+    let rowNumbers = new Float64Array(count);
+    let rows = 0;
+    const batch = (): TsvBatch => ({ columns: columns!, buf, ascii, rows, rowNumbers, bounds });
+    for (let i = 0; i < count; i++) {
       line++;
-      const text = stripCr(line === 1 ? raw.replace(/^\uFEFF/, '') : raw);
-      if (text === '') continue;
-      const fields = text.split('\t');
+      let start = lines[2 * i]!;
+      const end = lines[2 * i + 1]!;
+      if (line === 1 && end - start >= 3 && buf[start] === 0xef && buf[start + 1] === 0xbb && buf[start + 2] === 0xbf) start += 3;
+      if (start >= end) continue;
       if (columns === null) {
-        if (opts.header) {
-          columns = headerColumns(file, fields, rename);
-          continue;
-        }
-        columns = headerColumns(file, fields.map((_f, i) => String(i + 1)), rename);
+        const fields = buf.toString('utf8', start, end).split('\t');
+        columns = headerColumns(file, opts.header ? fields : fields.map((_f, j) => String(j + 1)), rename);
+        k = columns.length;
+        bounds = new Int32Array(count * (k + 1));
+        if (opts.header) continue;
       }
-      rows.push(delimitedRow(columns, fields, ++rowNumber, line));
+      const fields = fieldBounds(buf, start, end, k, bounds, rows * (k + 1));
+      if (fields !== k) {
+        // Rare: the rows so far go out first, so that the bad row keeps its place in input order.
+        if (rows) yield batch();
+        bounds = new Int32Array(count * (k + 1));
+        rowNumbers = new Float64Array(count);
+        rows = 0;
+        yield [delimitedRow(columns, buf.toString('utf8', start, end).split('\t'), ++rowNumber, line)];
+        continue;
+      }
+      rowNumbers[rows++] = ++rowNumber;
     }
-    if (rows.length) yield rows;
+    if (rows) yield batch();
   }
 }
 
@@ -213,7 +253,7 @@ async function* readJsonl(file: string, gzipped: boolean, opts: InputReadOptions
       }
       const record: InputRecord = {};
       for (const [k, v] of Object.entries(parsed)) record[rename(k)] = stringify(v);
-      rows.push({ kind: 'ok', rowNumber, record });
+      rows.push(fromRecord(rowNumber, record));
     }
     if (rows.length) yield rows;
   }
@@ -238,7 +278,7 @@ async function* readParquet(file: string, gzipped: boolean, opts: InputReadOptio
     for (let r = 0; r < table.numRows; r++) {
       const record: InputRecord = {};
       for (let c = 0; c < names.length; c++) record[renamed[c]!] = stringify(vectors[c]!.get(r));
-      rows.push({ kind: 'ok', rowNumber: ++rowNumber, record });
+      rows.push(fromRecord(++rowNumber, record));
     }
     yield rows;
     opts.onProgress?.(total > 0 ? rowNumber / total : 1);
@@ -247,10 +287,10 @@ async function* readParquet(file: string, gzipped: boolean, opts: InputReadOptio
 }
 
 /**
- * Streams the rows of an input file, a batch at a time, in input order. Errors of the file as a
+ * Streams the rows of an input file, a batch at a time, in input order (TSV as byte-level batches). Errors of the file as a
  * whole (no URL column, duplicate header names) throw InputFormatError.
  */
-export async function* readInput(file: string, opts: InputReadOptions): AsyncGenerator<InputRow[]> {
+export async function* readInput(file: string, opts: InputReadOptions): AsyncGenerator<InputBatch> {
   const detected = opts.format === 'auto' ? detectFormat(file) : { format: opts.format, gzipped: false };
   const gzipped = detected.gzipped || (await isGzipped(file));
   switch (detected.format) {

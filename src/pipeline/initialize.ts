@@ -3,24 +3,29 @@
  * of `batch_size` under urls/server_name=<host>/partition_id=<k>/urls.parquet. Servers with few URLs
  * are packed together under server_name=_small. Invalid and duplicate rows go to rejected.parquet.
  *
- * Memory stays bounded whatever the input size: rows are spilled once to temporary files by server
- * bucket (a hash of the server name, so all of a server's rows share a file, in input order), and
- * their uuids alone to files by uuid bucket, which are checked for duplicates one at a time before the
- * rows are read back. Everything is built in scratch and staging folders and moved into place at the
- * end, so a run killed at any point leaves nothing a re-run could mistake for finished work.
+ * Memory stays bounded whatever the input size: rows are spilled once, as binary records, to
+ * temporary files by server bucket (a hash of the server name, so all of a server's rows share a
+ * file, in input order), and their uuids alone to files by uuid bucket, which are checked for
+ * duplicates one at a time before the rows are read back. The main thread then only routes records
+ * by their fixed-size head; worker threads build, encode and write the batch files. Everything is
+ * built in scratch and staging folders and moved into place at the end, so a run killed at any point
+ * leaves nothing a re-run could mistake for finished work.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { LoadedConfig } from '../config/index.js';
-import { readInput, type InputRecord } from '../io/input.js';
-import { encodeParquet, ParquetStreamWriter } from '../io/parquet.js';
-import { writeFileAtomic } from '../io/atomic.js';
-import { SpillFiles } from '../io/spill.js';
+import { readInput, rowRecord, type InputRecord } from '../io/input.js';
+import { ParquetStreamWriter } from '../io/parquet.js';
+import { RecordSpill } from '../io/record-spill.js';
+import { NULL_LENGTH } from '../io/byte-writer.js';
+import { tsvField, tsvValues, type TsvBatch } from '../io/tsv.js';
 import { writeCsvAtomic } from '../io/csv.js';
 import { SMALL_SERVERS } from './layout.js';
-import { rejectedSchema, tableFromRows, urlsSchema, URL_COLUMNS, type Cell } from './schemas.js';
+import { rejectedSchema, tableFromRows, type Cell } from './schemas.js';
 import { parseImageUrl } from './url.js';
 import { deriveUuid, fnv1a } from './uuid.js';
+import { decodeUrlsRecord, recordRowNumber, recordServerId, writeUrlsRecord } from './urls-record.js';
+import { urlsBatchPool } from './urls-batch.js';
 import type { StageContext } from './context.js';
 
 /** uuid buckets for duplicate detection; each is checked in memory on its own. */
@@ -33,8 +38,12 @@ const BYTES_PER_SERVER_BUCKET = 8 * 1024 * 1024;
 /** A gzipped input expands about this much. */
 const GZIP_EXPANSION = 5;
 const REJECTED_FLUSH_ROWS = 10_000;
-/** Batch files being written at once. */
-const PARALLEL_WRITES = 8;
+/**
+ * Batches handed to the worker threads and not yet written, per worker. Enough that a worker always
+ * has the next one waiting while its last file is written (many batches are small), few enough that
+ * the records they hold stay a few MiB per worker.
+ */
+const BATCHES_IN_FLIGHT_PER_WORKER = 8;
 
 /** The list of partitions, written beside the batches for the later stages. */
 export const PARTITIONS_INDEX = '_partitions.csv';
@@ -48,41 +57,6 @@ export interface InitializeSummary {
   servers: number;
   smallServers: number;
   partitions: number;
-}
-
-/**
- * A spilled row is one line: `rowNumber \t serverName \t JSON(uuid) \t JSON(values in column order)`.
- * The duplicate check and the routing by server read only the prefix, never parsing the values.
- * (Server names cannot hold tabs or newlines; JSON escapes them in the rest.)
- */
-interface SpilledRow {
-  rowNumber: number;
-  server: string;
-  uuid: string;
-  values: (string | null)[];
-}
-
-function spillLine(rowNumber: number, server: string, uuidJson: string, values: (string | null)[]): string {
-  return `${rowNumber}\t${server}\t${uuidJson}\t${JSON.stringify(values)}`;
-}
-
-/** The prefix of a spilled line: row number, server name and the uuid still JSON-encoded. */
-function spillHead(line: string): { rowNumber: number; server: string; uuidJson: string } {
-  const a = line.indexOf('\t');
-  const b = line.indexOf('\t', a + 1);
-  const c = line.indexOf('\t', b + 1);
-  return { rowNumber: Number(line.slice(0, a)), server: line.slice(a + 1, b), uuidJson: line.slice(b + 1, c) };
-}
-
-function parseSpilled(line: string): SpilledRow {
-  const head = spillHead(line);
-  const valuesAt = line.indexOf('\t', line.indexOf('\t', line.indexOf('\t') + 1) + 1) + 1;
-  return {
-    rowNumber: head.rowNumber,
-    server: head.server,
-    uuid: JSON.parse(head.uuidJson) as string,
-    values: JSON.parse(line.slice(valuesAt)) as (string | null)[],
-  };
 }
 
 class RejectedSink {
@@ -104,11 +78,22 @@ class RejectedSink {
   }
 }
 
+/** Where a row's columns go: computed once per distinct column array (once per input for TSV/CSV/Parquet). */
+interface ColumnMapping {
+  readonly columns: readonly string[];
+  /** For each global column (uuid excluded), the row's index holding it, or -1. */
+  readonly source: Int32Array;
+  readonly identifier: number;
+  readonly uuid: number;
+}
+
 /** Input column names in order of first appearance (JSONL rows may differ from each other). */
 class Columns {
   readonly names: string[] = [];
   private readonly index = new Map<string, number>();
-  indexOf(name: string): number {
+  private last: ColumnMapping | null = null;
+
+  private indexOf(name: string): number {
     let i = this.index.get(name);
     if (i === undefined) {
       i = this.names.length;
@@ -117,15 +102,44 @@ class Columns {
     }
     return i;
   }
-  values(record: InputRecord): (string | null)[] {
-    for (const k of Object.keys(record)) if (k !== 'uuid') this.indexOf(k);
-    return this.names.map((n) => record[n] ?? null);
+
+  /** Registers the row's column names and says where each global column's value is in the row. */
+  mapping(columns: readonly string[]): ColumnMapping {
+    if (this.last?.columns === columns && this.last.source.length === this.names.length) return this.last;
+    for (const c of columns) if (c !== 'uuid') this.indexOf(c);
+    const source = new Int32Array(this.names.length).fill(-1);
+    columns.forEach((c, i) => {
+      if (c !== 'uuid') source[this.index.get(c)!] = i;
+    });
+    this.last = { columns, source, identifier: columns.indexOf('identifier'), uuid: columns.indexOf('uuid') };
+    return this.last;
   }
+
   record(values: readonly (string | null)[], uuid: string | null): InputRecord {
     const r: InputRecord = uuid === null ? {} : { uuid };
     this.names.forEach((n, i) => (r[n] = values[i] ?? null));
     return r;
   }
+}
+
+/** fnv1a over bytes: the same as fnv1a over a string of the same (ASCII) characters. */
+function fnv1aBytes(buf: Uint8Array, start: number, end: number): number {
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i++) {
+    h ^= buf[i]!;
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** The row's values in global column order. */
+function globalValues(mapping: ColumnMapping, values: readonly (string | null)[]): (string | null)[] {
+  const out = new Array<string | null>(mapping.source.length);
+  for (let g = 0; g < out.length; g++) {
+    const i = mapping.source[g]!;
+    out[g] = i < 0 ? null : values[i] ?? null;
+  }
+  return out;
 }
 
 export async function initialize(config: LoadedConfig, ctx: StageContext): Promise<InitializeSummary> {
@@ -139,172 +153,275 @@ export async function initialize(config: LoadedConfig, ctx: StageContext): Promi
   const rejectedTmp = path.join(layout.initScratch, 'rejected.parquet');
   const rejected = new RejectedSink(new ParquetStreamWriter(rejectedTmp, rejectedSchema));
 
-  // Pass 1: validate, derive uuids and server names, count rows per server; spill each row to its
-  // server's bucket and its uuid to the uuid's bucket.
-  const { size: inputBytes } = await fs.stat(config.path_to_input);
-  const expanded = /\.gz(ip)?$/i.test(config.path_to_input) ? inputBytes * GZIP_EXPANSION : inputBytes;
-  const serverBuckets = Math.min(4096, Math.max(1, Math.ceil(expanded / BYTES_PER_SERVER_BUCKET)));
-  const columns = new Columns();
-  const serverRows = new Map<string, number>();
-  const byServer = new SpillFiles(path.join(layout.initScratch, 'by-server'), budget / 2);
-  const byUuid = new SpillFiles(path.join(layout.initScratch, 'by-uuid'), budget / 2);
-  const progress = ctx.progress('initialize: reading input', 'rows');
-  let inputRows = 0;
-  for await (const rows of readInput(config.path_to_input, {
-    format: config.input.format,
-    header: config.downloader_parameters.header !== false,
-    columnMap: config.input.column_map,
-    scratchDir: layout.initScratch,
-    onProgress: (f) => progress.update(f, inputRows),
-  })) {
-    for (const row of rows) {
-      inputRows++;
-      if (row.kind === 'bad') {
-        rejected.add(row.rowNumber, row.reason, null, null, null, row.raw);
-        continue;
+  // Started first: loading Arrow and parquet-wasm in the workers overlaps with reading the input.
+  const pool = urlsBatchPool(config.input.workers);
+  try {
+    // Pass 1: validate, derive uuids and server names, count rows per server; spill each row to its
+    // server's bucket and its uuid to the uuid's bucket.
+    const { size: inputBytes } = await fs.stat(config.path_to_input);
+    const expanded = /\.gz(ip)?$/i.test(config.path_to_input) ? inputBytes * GZIP_EXPANSION : inputBytes;
+    const serverBuckets = Math.min(4096, Math.max(1, Math.ceil(expanded / BYTES_PER_SERVER_BUCKET)));
+    const columns = new Columns();
+    // Servers by id: records carry the id, so routing them back never decodes a name.
+    const serverIds = new Map<string, number>();
+    const serverNames: string[] = [];
+    const serverRows: number[] = [];
+    const serverBucket: number[] = [];
+    const byServer = new RecordSpill(path.join(layout.initScratch, 'by-server'), serverBuckets, budget / 2);
+    const byUuid = new RecordSpill(path.join(layout.initScratch, 'by-uuid'), UUID_BUCKETS, budget / 2);
+    const progress = ctx.progress('initialize: reading input', 'rows');
+    let inputRows = 0;
+    const serverIdOf = (server: string): number => {
+      let id = serverIds.get(server);
+      if (id === undefined) {
+        id = serverNames.length;
+        serverIds.set(server, id);
+        serverNames.push(server);
+        serverRows.push(0);
+        serverBucket.push(fnv1a(server) % serverBuckets);
       }
-      const identifier = row.record.identifier ?? null;
-      const uuid = row.record.uuid ?? deriveUuid(row.record);
+      serverRows[id]!++;
+      return id;
+    };
+    /** Any row, as strings: validated, its uuid derived when missing, spilled by server and by uuid. */
+    const accept = (rowNumber: number, rowColumns: readonly string[], values: (string | null)[]): void => {
+      const mapping = columns.mapping(rowColumns);
+      const identifier = mapping.identifier < 0 ? null : values[mapping.identifier] ?? null;
+      const uuid = (mapping.uuid < 0 ? null : values[mapping.uuid] ?? null) ?? deriveUuid(rowRecord(rowColumns, values));
       const parsed = parseImageUrl(identifier);
       if (!parsed.ok) {
-        rejected.add(row.rowNumber, parsed.reason, uuid, identifier, null, JSON.stringify(row.record));
+        rejected.add(rowNumber, parsed.reason, uuid, identifier, null, JSON.stringify(rowRecord(rowColumns, values)));
+        return;
+      }
+      const id = serverIdOf(parsed.serverName);
+      writeUrlsRecord(byServer.begin(serverBucket[id]!), rowNumber, id, uuid, globalValues(mapping, values));
+      byServer.end();
+      const w = byUuid.begin(fnv1a(uuid) % UUID_BUCKETS);
+      w.f64(rowNumber);
+      w.str(uuid);
+      byUuid.end();
+    };
+    /**
+     * The same for a TSV batch without decoding it: only the URL becomes a string; the uuid and the
+     * values are copied as bytes. Rows this cannot take as they are (no uuid, a URL to reject) go
+     * through accept().
+     */
+    const acceptTsv = (batch: TsvBatch): void => {
+      const mapping = columns.mapping(batch.columns);
+      const { buf, bounds } = batch;
+      const stride = batch.columns.length + 1;
+      for (let r = 0; r < batch.rows; r++) {
+        inputRows++;
+        const rowNumber = batch.rowNumbers[r]!;
+        const at = r * stride;
+        const uuidStart = mapping.uuid < 0 ? 0 : bounds[at + mapping.uuid]!;
+        const uuidEnd = mapping.uuid < 0 ? 0 : bounds[at + mapping.uuid + 1]! - 1;
+        const identifier = mapping.identifier < 0 ? null : tsvField(batch, r, mapping.identifier);
+        const parsed = uuidEnd > uuidStart ? parseImageUrl(identifier) : null;
+        if (!parsed?.ok) {
+          accept(rowNumber, batch.columns, tsvValues(batch, r));
+          continue;
+        }
+        const id = serverIdOf(parsed.serverName);
+        const w = byServer.begin(serverBucket[id]!);
+        w.f64(rowNumber);
+        w.u32(id);
+        w.strBytes(buf, uuidStart, uuidEnd);
+        w.u32(mapping.source.length);
+        for (let g = 0; g < mapping.source.length; g++) {
+          const f = mapping.source[g]!;
+          const s = f < 0 ? 0 : bounds[at + f]!;
+          const e = f < 0 ? 0 : bounds[at + f + 1]! - 1;
+          if (e > s) w.strBytes(buf, s, e);
+          else w.u32(NULL_LENGTH);
+        }
+        byServer.end();
+        // fnv1a of the uuid string: over its bytes when they are ASCII, where the two agree.
+        const bucket = (batch.ascii ? fnv1aBytes(buf, uuidStart, uuidEnd) : fnv1a(buf.toString('utf8', uuidStart, uuidEnd))) % UUID_BUCKETS;
+        const u = byUuid.begin(bucket);
+        u.f64(rowNumber);
+        u.strBytes(buf, uuidStart, uuidEnd);
+        byUuid.end();
+      }
+    };
+    for await (const batch of readInput(config.path_to_input, {
+      format: config.input.format,
+      header: config.downloader_parameters.header !== false,
+      columnMap: config.input.column_map,
+      scratchDir: layout.initScratch,
+      onProgress: (f) => progress.update(f, inputRows),
+    })) {
+      if (!Array.isArray(batch)) {
+        acceptTsv(batch);
         continue;
       }
-      const server = parsed.serverName;
-      serverRows.set(server, (serverRows.get(server) ?? 0) + 1);
-      const uuidJson = JSON.stringify(uuid);
-      byServer.append(String(fnv1a(server) % serverBuckets), spillLine(row.rowNumber, server, uuidJson, columns.values(row.record)));
-      byUuid.append(String(fnv1a(uuidJson) % UUID_BUCKETS), `${row.rowNumber}\t${uuidJson}`);
-    }
-  }
-  byServer.flush();
-  byUuid.flush();
-  progress.done(inputRows);
-
-  // Pass 2: duplicate uuids, one uuid bucket at a time: the first row keeps its uuid, later ones are
-  // rejected when their server bucket is read back.
-  const duplicateOf = new Map<number, number>();
-  const dedupe = ctx.progress('initialize: duplicate check', 'buckets');
-  for (let b = 0; b < UUID_BUCKETS; b++) {
-    const firstSeen = new Map<string, number>();
-    for await (const chunk of byUuid.lines(String(b))) {
-      for (const line of chunk) {
-        if (line === '') continue;
-        const tab = line.indexOf('\t');
-        const rowNumber = Number(line.slice(0, tab));
-        const uuidJson = line.slice(tab + 1);
-        const first = firstSeen.get(uuidJson);
-        if (first === undefined) firstSeen.set(uuidJson, rowNumber);
-        else duplicateOf.set(rowNumber, first);
+      for (const row of batch) {
+        inputRows++;
+        if (row.kind === 'bad') rejected.add(row.rowNumber, row.reason, null, null, null, row.raw);
+        else accept(row.rowNumber, row.columns, row.values);
       }
     }
-    byUuid.discard(String(b));
-    dedupe.update((b + 1) / UUID_BUCKETS, b + 1);
-  }
-  dedupe.done(UUID_BUCKETS);
+    byServer.flush();
+    byUuid.flush();
+    progress.done(inputRows);
 
-  // Pass 3: each server bucket in turn. A big server's batches are written as they fill (in input
-  // order); small servers are collected and packed whole into shared batches, in name order.
-  // Decided from the pass-1 counts, so removing duplicates cannot move a server between the two.
-  const isSmall = (server: string) => serverRows.get(server)! < smallLimit;
-  const schema = urlsSchema(columns.names.filter((n) => !(URL_COLUMNS as readonly string[]).includes(n)));
-  const toCells = (row: SpilledRow): Cell[] => {
-    const record = columns.record(row.values, row.uuid);
-    record.server_name = row.server;
-    return schema.fields.map((f) => (f.name === 'row_number' ? row.rowNumber : record[f.name] ?? null));
-  };
-  const partitions: [string, number, number][] = [];
-  const serverIndex: [string, string, number, number, number][] = [];
-  // Encoding is synchronous; the file system work of several batches overlaps instead of queueing.
-  const writing = new Set<Promise<void>>();
-  const writeBatch = async (folderServer: string, partitionId: number, lines: string[]) => {
-    partitions.push([folderServer, partitionId, lines.length]);
-    const file = layout.urlsBatch(folderServer, partitionId, layout.urlsStaging);
-    const table = tableFromRows(schema, lines.map((l) => toCells(parseSpilled(l))));
-    const done: Promise<void> = writeFileAtomic(file, encodeParquet(table)).finally(() => writing.delete(done));
-    writing.add(done);
-    if (writing.size >= PARALLEL_WRITES) await Promise.race(writing);
-  };
-
-  const progressWrite = ctx.progress('initialize: writing batches', 'buckets');
-  const bigServers = new Map<string, { lines: string[]; partitions: number; rows: number }>();
-  let packed: string[] = [];
-  let smallPartition = 0;
-  let smallServers = 0;
-  for (let b = 0; b < serverBuckets; b++) {
-    const small = new Map<string, string[]>();
-    for await (const chunk of byServer.lines(String(b))) {
-      for (const line of chunk) {
-        if (line === '') continue;
-        const { rowNumber, server } = spillHead(line);
-        const first = duplicateOf.get(rowNumber);
-        if (first !== undefined) {
-          const row = parseSpilled(line);
-          const record = columns.record(row.values, row.uuid);
-          rejected.add(rowNumber, `duplicate uuid (first seen at row ${first})`, row.uuid, record.identifier ?? null, server, JSON.stringify(record));
-          continue;
-        }
-        if (isSmall(server)) {
-          const list = small.get(server);
-          if (list) list.push(line);
-          else small.set(server, [line]);
-          continue;
-        }
-        let big = bigServers.get(server);
-        if (!big) bigServers.set(server, (big = { lines: [], partitions: 0, rows: 0 }));
-        big.lines.push(line);
-        big.rows++;
-        if (big.lines.length === batchSize) {
-          await writeBatch(server, big.partitions++, big.lines);
-          big.lines = [];
+    // Pass 2: duplicate uuids, one uuid bucket at a time: the first row keeps its uuid, later ones are
+    // rejected when their server bucket is read back.
+    const duplicateOf = new Map<number, number>();
+    const dedupe = ctx.progress('initialize: duplicate check', 'buckets');
+    for (let b = 0; b < UUID_BUCKETS; b++) {
+      const firstSeen = new Map<string, number>();
+      for await (const chunk of byUuid.chunks(b)) {
+        for (let at = 0; at < chunk.length; ) {
+          const start = at + 4;
+          at = start + chunk.readUInt32LE(at);
+          const rowNumber = chunk.readDoubleLE(start);
+          // The uuid's UTF-8 bytes as a one-byte string: equal bytes, equal keys, and cheap to make.
+          const key = chunk.toString('latin1', start + 12, at);
+          const first = firstSeen.get(key);
+          if (first === undefined) firstSeen.set(key, rowNumber);
+          else duplicateOf.set(rowNumber, first);
         }
       }
+      byUuid.discard(b);
+      dedupe.update((b + 1) / UUID_BUCKETS, b + 1);
     }
-    // Every row of a server is in one bucket, so its last batch is complete now.
-    for (const [server, big] of [...bigServers].sort(([a], [c]) => (a < c ? -1 : a > c ? 1 : 0))) {
-      if (big.lines.length) await writeBatch(server, big.partitions++, big.lines);
-      serverIndex.push([server, server, 0, big.partitions, big.rows]);
-    }
-    bigServers.clear();
-    // Small servers: whole servers packed into shared batches, never split across two.
-    for (const server of [...small.keys()].sort()) {
-      const lines = small.get(server)!;
-      if (packed.length + lines.length > batchSize) {
-        await writeBatch(SMALL_SERVERS, smallPartition++, packed);
-        packed = [];
+    dedupe.done(UUID_BUCKETS);
+
+    // Pass 3: each server bucket in turn. A big server's batches are written as they fill (in input
+    // order); small servers are collected and packed whole into shared batches, in name order.
+    // Decided from the pass-1 counts, so removing duplicates cannot move a server between the two.
+    const isSmall = (id: number) => serverRows[id]! < smallLimit;
+    const byName = (a: number, b: number) => (serverNames[a]! < serverNames[b]! ? -1 : serverNames[a]! > serverNames[b]! ? 1 : 0);
+    const partitions: [string, number, number][] = [];
+    const serverIndex: [string, string, number, number, number][] = [];
+    const maxInFlight = BATCHES_IN_FLIGHT_PER_WORKER * Math.max(1, pool.size);
+    const writing = new Set<Promise<void>>();
+    let failure: unknown = null;
+    /** Hands one batch (framed records, in order) to the workers; waits while too many are in flight. */
+    const writeBatch = async (folderServer: string, partitionId: number, records: Buffer[], rows: number, servers: number[]) => {
+      partitions.push([folderServer, partitionId, rows]);
+      let bytes = 0;
+      for (const r of records) bytes += r.length;
+      // A buffer of its own, so it can be moved to the worker rather than copied.
+      const joined = new Uint8Array(bytes);
+      let at = 0;
+      for (const r of records) {
+        joined.set(r, at);
+        at += r.length;
       }
-      packed.push(...lines);
-      serverIndex.push([server, SMALL_SERVERS, smallPartition, 1, lines.length]);
-      smallServers++;
+      const task = {
+        file: layout.urlsBatch(folderServer, partitionId, layout.urlsStaging),
+        columns: columns.names,
+        servers: servers.map((id): [number, string] => [id, serverNames[id]!]),
+        records: joined,
+        rows,
+      };
+      const done: Promise<void> = pool.run(task, [joined.buffer]).then(
+        () => void writing.delete(done),
+        (err: unknown) => {
+          writing.delete(done);
+          failure ??= err;
+        },
+      );
+      writing.add(done);
+      if (writing.size >= maxInFlight) await Promise.race(writing);
+      if (failure) throw failure;
+    };
+
+    const progressWrite = ctx.progress('initialize: writing batches', 'buckets');
+    const bigServers = new Map<number, { records: Buffer[]; partitions: number; rows: number }>();
+    let packed: Buffer[] = [];
+    let packedServers: number[] = [];
+    let smallPartition = 0;
+    let smallServers = 0;
+    for (let b = 0; b < serverBuckets; b++) {
+      const small = new Map<number, Buffer[]>();
+      for await (const chunk of byServer.chunks(b)) {
+        for (let at = 0; at < chunk.length; ) {
+          const start = at + 4;
+          const end = start + chunk.readUInt32LE(at);
+          const framed = chunk.subarray(at, end);
+          at = end;
+          const rowNumber = recordRowNumber(chunk, start);
+          const id = recordServerId(chunk, start);
+          const first = duplicateOf.get(rowNumber);
+          if (first !== undefined) {
+            const row = decodeUrlsRecord(chunk, start);
+            const record = columns.record(row.values, row.uuid);
+            const reason = `duplicate uuid (first seen at row ${first})`;
+            rejected.add(rowNumber, reason, row.uuid, record.identifier ?? null, serverNames[id]!, JSON.stringify(record));
+            continue;
+          }
+          if (isSmall(id)) {
+            const list = small.get(id);
+            if (list) list.push(framed);
+            else small.set(id, [framed]);
+            continue;
+          }
+          let big = bigServers.get(id);
+          if (!big) bigServers.set(id, (big = { records: [], partitions: 0, rows: 0 }));
+          big.records.push(framed);
+          big.rows++;
+          if (big.records.length === batchSize) {
+            await writeBatch(serverNames[id]!, big.partitions++, big.records, batchSize, [id]);
+            big.records = [];
+          }
+        }
+      }
+      // Every row of a server is in one bucket, so its last batch is complete now.
+      for (const id of [...bigServers.keys()].sort(byName)) {
+        const big = bigServers.get(id)!;
+        const server = serverNames[id]!;
+        if (big.records.length) await writeBatch(server, big.partitions++, big.records, big.records.length, [id]);
+        serverIndex.push([server, server, 0, big.partitions, big.rows]);
+      }
+      bigServers.clear();
+      // Small servers: whole servers packed into shared batches, never split across two.
+      for (const id of [...small.keys()].sort(byName)) {
+        const records = small.get(id)!;
+        if (packed.length + records.length > batchSize) {
+          await writeBatch(SMALL_SERVERS, smallPartition++, packed, packed.length, packedServers);
+          packed = [];
+          packedServers = [];
+        }
+        for (const r of records) packed.push(r);
+        packedServers.push(id);
+        serverIndex.push([serverNames[id]!, SMALL_SERVERS, smallPartition, 1, records.length]);
+        smallServers++;
+      }
+      byServer.discard(b);
+      progressWrite.update((b + 1) / serverBuckets, b + 1);
     }
-    byServer.discard(String(b));
-    progressWrite.update((b + 1) / serverBuckets, b + 1);
+    if (packed.length) await writeBatch(SMALL_SERVERS, smallPartition++, packed, packed.length, packedServers);
+    await rejected.close();
+    await Promise.all(writing);
+    if (failure) throw failure;
+    progressWrite.done(serverBuckets);
+
+    await writeCsvAtomic(path.join(layout.urlsStaging, PARTITIONS_INDEX), ['server_name', 'partition_id', 'rows'], partitions);
+    await writeCsvAtomic(
+      path.join(layout.urlsStaging, SERVERS_INDEX),
+      ['server_name', 'folder', 'first_partition', 'partitions', 'rows'],
+      serverIndex,
+    );
+
+    // Publish: urls folder and rejected.parquet into place; the caller then marks the checkpoint.
+    await fs.rm(layout.urls, { recursive: true, force: true });
+    await fs.rename(layout.urlsStaging, layout.urls);
+    await fs.rename(rejectedTmp, layout.rejected);
+    await fs.rm(layout.initScratch, { recursive: true, force: true });
+
+    const acceptedRows = partitions.reduce((n, p) => n + p[2], 0);
+    return {
+      inputRows,
+      acceptedRows,
+      rejectedRows: rejected.count,
+      servers: serverIndex.length,
+      smallServers,
+      partitions: partitions.length,
+    };
+  } finally {
+    await pool.close();
   }
-  if (packed.length) await writeBatch(SMALL_SERVERS, smallPartition++, packed);
-  await rejected.close();
-  await Promise.all(writing);
-  progressWrite.done(serverBuckets);
-
-  await writeCsvAtomic(path.join(layout.urlsStaging, PARTITIONS_INDEX), ['server_name', 'partition_id', 'rows'], partitions);
-  await writeCsvAtomic(
-    path.join(layout.urlsStaging, SERVERS_INDEX),
-    ['server_name', 'folder', 'first_partition', 'partitions', 'rows'],
-    serverIndex,
-  );
-
-  // Publish: urls folder and rejected.parquet into place; the caller then marks the checkpoint.
-  await fs.rm(layout.urls, { recursive: true, force: true });
-  await fs.rename(layout.urlsStaging, layout.urls);
-  await fs.rename(rejectedTmp, layout.rejected);
-  await fs.rm(layout.initScratch, { recursive: true, force: true });
-
-  const acceptedRows = partitions.reduce((n, p) => n + p[2], 0);
-  return {
-    inputRows,
-    acceptedRows,
-    rejectedRows: rejected.count,
-    servers: serverIndex.length,
-    smallServers,
-    partitions: partitions.length,
-  };
 }

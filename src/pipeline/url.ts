@@ -1,4 +1,5 @@
 /** URL validation and the server name a URL belongs to. */
+import { fastServerName } from './url-fast.js';
 
 export type ParsedUrl = { ok: true; serverName: string } | { ok: false; reason: string };
 
@@ -11,9 +12,12 @@ export function parseImageUrl(identifier: string | null | undefined): ParsedUrl 
   if (identifier === null || identifier === undefined || identifier.trim() === '') {
     return { ok: false, reason: 'missing URL (identifier is empty)' };
   }
+  const trimmed = identifier.trim();
+  const fast = fastServerName(trimmed);
+  if (fast !== undefined) return { ok: true, serverName: fast };
   let url: URL;
   try {
-    url = new URL(identifier.trim());
+    url = new URL(trimmed);
   } catch {
     return { ok: false, reason: 'unparsable URL' };
   }

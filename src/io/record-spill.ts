@@ -1,0 +1,95 @@
+/**
+ * Keyed temporary files of binary records with bounded write buffers, the binary sibling of
+ * SpillFiles: each record is framed by its u32 byte length, buffered per key, and appended to the
+ * key's file when the buffers together exceed the budget, so memory does not grow with the input.
+ */
+import { appendFileSync, createReadStream, mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { ByteWriter } from './byte-writer.js';
+
+export class RecordSpill {
+  private readonly writers: (ByteWriter | undefined)[];
+  private readonly written: boolean[];
+  /** Each key's buffer size at the last flush: the next buffer starts that big instead of growing. */
+  private readonly sizeHint: Int32Array;
+  private bufferedBytes = 0;
+  private open = -1;
+  private openAt = 0;
+
+  /** `keys` files, numbered 0..keys-1; `budgetBytes` of buffered records before they are written. */
+  constructor(private readonly dir: string, keys: number, private readonly budgetBytes: number) {
+    mkdirSync(dir, { recursive: true });
+    this.writers = new Array<ByteWriter | undefined>(keys);
+    this.written = new Array<boolean>(keys).fill(false);
+    this.sizeHint = new Int32Array(keys).fill(1024);
+  }
+
+  private file(key: number): string {
+    return path.join(this.dir, `${key}.bin`);
+  }
+
+  /** Starts a record of `key`: write its payload to the returned writer, then call end(). */
+  begin(key: number): ByteWriter {
+    let w = this.writers[key];
+    if (!w) this.writers[key] = w = new ByteWriter(this.sizeHint[key]);
+    this.open = key;
+    this.openAt = w.length;
+    w.u32(0);
+    return w;
+  }
+
+  end(): void {
+    const w = this.writers[this.open]!;
+    const size = w.length - this.openAt - 4;
+    w.buf.writeUInt32LE(size, this.openAt);
+    this.bufferedBytes += size + 4;
+    this.open = -1;
+    if (this.bufferedBytes > this.budgetBytes) this.flush();
+  }
+
+  flush(): void {
+    for (let key = 0; key < this.writers.length; key++) {
+      const w = this.writers[key];
+      if (!w || w.length === 0) continue;
+      appendFileSync(this.file(key), w.view());
+      this.written[key] = true;
+      this.sizeHint[key] = Math.max(1024, Math.min(w.length + (w.length >> 3), this.budgetBytes));
+      // Dropped rather than kept: a buffer per key sized for its busiest moment would add up.
+      this.writers[key] = undefined;
+    }
+    this.bufferedBytes = 0;
+  }
+
+  /**
+   * The records of one key in the order they were written, as buffers of whole framed records
+   * (walk them with `forEachRecord`). Call flush() first.
+   */
+  async *chunks(key: number): AsyncGenerator<Buffer> {
+    if (!this.written[key]) return;
+    let rest: Buffer | null = null;
+    for await (const data of createReadStream(this.file(key), { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+      const buf: Buffer = rest ? Buffer.concat([rest, data]) : data;
+      const end = wholeRecordsEnd(buf);
+      if (end > 0) yield buf.subarray(0, end);
+      rest = end < buf.length ? buf.subarray(end) : null;
+    }
+    if (rest) throw new Error(`${this.file(key)}: truncated record at the end of the spill file`);
+  }
+
+  /** Deletes one key's file once it has been consumed, to give the disk space back early. */
+  discard(key: number): void {
+    if (this.written[key]) rmSync(this.file(key), { force: true });
+    this.written[key] = false;
+  }
+}
+
+/** Where the last complete framed record in `buf` ends. */
+function wholeRecordsEnd(buf: Buffer): number {
+  let at = 0;
+  while (at + 4 <= buf.length) {
+    const next = at + 4 + buf.readUInt32LE(at);
+    if (next > buf.length) break;
+    at = next;
+  }
+  return at;
+}
