@@ -7,7 +7,8 @@ import path from 'node:path';
 import { ALGORITHMS } from '../../src/controller/options.js';
 import type { ImageEncoding } from '../../src/engine/options.js';
 import { aria2Client, ensureAria2 } from './aria2.js';
-import { CEILING_SCALE, CEILING_SCENARIO, ceilingClient, steadyRate } from './ceiling.js';
+import { CEILING_SHARE, ceilingClient, ceilingPlan, steadyRate } from './ceiling.js';
+import type { ScenarioPlan } from '../farm/index.js';
 import type { Client } from './client-run.js';
 import { runFigures, type RunFigures } from './figures.js';
 import { pipelineClient } from './pipeline-client.js';
@@ -62,10 +63,16 @@ function clientFor(name: ClientName, options: BenchmarkOptions, skipped: Skipped
 }
 
 /** Runs a client, keeping its own status lines in `<runDir>/client.log`. */
-async function measure(scenario: ScenarioChoice, client: Client, runDir: string, options: BenchmarkOptions): Promise<RunRecord> {
+async function measure(
+  scenario: ScenarioChoice,
+  client: Client,
+  runDir: string,
+  options: BenchmarkOptions,
+  plan?: ScenarioPlan,
+): Promise<RunRecord> {
   const lines: string[] = [];
   try {
-    return await runScenario(scenario, client, { runDir, maxSeconds: options.maxSeconds, log: (l) => lines.push(l) });
+    return await runScenario(scenario, client, { runDir, maxSeconds: options.maxSeconds, log: (l) => lines.push(l) }, plan);
   } finally {
     await writeFile(path.join(runDir, 'client.log'), lines.join('\n') + '\n').catch(() => undefined);
   }
@@ -76,8 +83,8 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
   const runsDir = path.join(options.outDir, 'runs');
   let ceiling = options.ceiling;
   if (ceiling === undefined) {
-    log(`client ceiling: pipeline (fixed policy, no rate limit, encoding ${options.encoding}) on the uniform farm …`);
-    const record = await measure(CEILING_SCENARIO, ceilingClient(options.encoding), path.join(runsDir, 'ceiling'), options);
+    log(`client ceiling: pipeline (fixed policy, no rate limit, encoding ${options.encoding}) on ${scenario.name}'s hosts made ample …`);
+    const record = await measure(scenario, ceilingClient(options.encoding), path.join(runsDir, 'ceiling'), options, ceilingPlan(scenario));
     ceiling = steadyRate(record);
     if (!(ceiling > 0)) throw new Error('the client ceiling run downloaded nothing; see its client.log');
     log(`client ceiling: ${ceiling.toFixed(0)} images/s`);
@@ -126,8 +133,9 @@ export function methodNotes(result: BenchmarkResult, maxSeconds: number): string
   notes.push(
     result.ceiling.measured
       ? `The client ceiling C = ${result.ceiling.imagesPerSecond.toFixed(0)} images/s was measured first in the same run: ` +
-          'the pipeline with the same image settings against the uniform farm at scale ' + CEILING_SCALE +
-          ' (32 hosts of capacity 512, ~2 ms service, mid-sized JPEGs) under the fixed policy at 100,000 requests/s per host, so only the machine limits it; ' +
+          `the pipeline with the same image settings against the scenario's own hosts made ample (capacity 512, ~2 ms service, ` +
+          `no queue limit or token bucket), serving ${100 * CEILING_SHARE} % of its image URLs (the same sizes and formats), ` +
+          'under the fixed policy at 100,000 requests/s per host, so only the machine limits it; ' +
           'C is its steady rate (half its images ÷ the time between the 25 % and 75 % marks). ' +
           'The oracle is then limited by min(Σ host oracle, C) at every moment (see "oracle").'
       : Number.isFinite(result.ceiling.imagesPerSecond)

@@ -5,7 +5,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { availableParallelism, loadavg } from 'node:os';
 import path from 'node:path';
-import { buildScenario, startFarm, type ScenarioName } from '../farm/index.js';
+import { buildScenario, startFarm, type ScenarioName, type ScenarioPlan } from '../farm/index.js';
 import type { Client, ClientRun } from './client-run.js';
 import { FarmRecorder, type FarmRecord } from './farm-recorder.js';
 import { sampleHosts } from './host-sample.js';
@@ -40,12 +40,18 @@ export interface RunOptions {
 /** Peak in-flight counts after this many seconds of the client's run are reported apart from startup. */
 export const SETTLE_SECONDS = 5;
 
-export async function runScenario(scenario: ScenarioChoice, client: Client, options: RunOptions): Promise<RunRecord> {
+/** Runs `client` on a fresh farm of `plan`, by default the scenario's own. */
+export async function runScenario(
+  scenario: ScenarioChoice,
+  client: Client,
+  options: RunOptions,
+  plan: ScenarioPlan = buildScenario(scenario.name, { seed: scenario.seed, scale: scenario.scale }),
+): Promise<RunRecord> {
   const load = { average: loadavg()[0]!, cores: availableParallelism() };
   await rm(options.runDir, { recursive: true, force: true });
   await mkdir(options.runDir, { recursive: true });
   // A new farm per run: no queue, token bucket or held connection carries over from the last client.
-  const farm = await startFarm(buildScenario(scenario.name, { seed: scenario.seed, scale: scenario.scale }));
+  const farm = await startFarm(plan);
   try {
     const urlList = path.join(options.runDir, 'urls.tsv');
     await farm.writeUrlList(urlList);
