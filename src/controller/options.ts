@@ -119,9 +119,9 @@ export interface ControllerOptions {
    */
   demand_limited_fraction: number;
   /**
-   * Time-averaged requests in flight, all ranks together, over the limit, below which the limit does
-   * not grow: work queued on some ranks while others left their share unused (ran out of work) is
-   * not a sign that the host could take more. Default 0.9.
+   * Time-averaged requests in flight, all ranks together, over the limit, below which a latency
+   * reading neither grows nor shrinks the limit: a share left unused (ranks out of work, or a client
+   * that is itself the bottleneck and slows every host's TTFB) says nothing about the host. Default 0.9.
    */
   utilisation_fraction: number;
   /**

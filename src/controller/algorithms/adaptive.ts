@@ -24,9 +24,10 @@
  *   a median above the tolerance after a step up that did not raise throughput by half as much as
  *   the limit is queueing, as two inflated readings are; either shrinks L by 0.5·(1−g), and by a
  *   whole request at least.
- * - L grows only while the host was busy at it: demand-limited, and with its time-averaged
- *   in-flight at utilisation_fraction of L (a rank that ran out of work leaves its share unused,
- *   and the latency of the others says nothing about L).
+ * - Latency decides only while the host was busy at L: with its time-averaged in-flight at
+ *   utilisation_fraction of L (a rank that ran out of work leaves its share unused, and a client
+ *   that is itself the bottleneck sends less than L and inflates every TTFB with its own queueing;
+ *   neither says anything about L). L grows only when demand-limited, too.
  * - Baseline probe: L drops to min(L/(1+tol)², L−1) for one settling epoch plus one reading, as
  *   BBR's probe-RTT. It runs at the end of every startup and when the baseline rests on old
  *   readings only (a host held at its limit never runs without queueing, so the baseline would
@@ -220,12 +221,18 @@ export class AdaptiveLimit implements LimitAlgorithm {
     const base = this.baseline.estimate(this.ceiling);
     // Only thin readings so far: nothing trustworthy to compare with, so no latency decision.
     if (base === undefined) return;
+    // Latency measured while part of L stood unused says nothing about L itself: the ranks ran out
+    // of work, or the client was the bottleneck (its own queueing then inflates every host's TTFB,
+    // and a limit cut or a ceiling learnt from that would hold the host back long after).
+    if (reading.utilisation < this.o.utilisation_fraction) {
+      this.inflatedRun = 0;
+      return;
+    }
     const latency = this.verdict(reading, base);
     this.inflatedRun = latency.g < 1 ? this.inflatedRun + 1 : 0;
     if (holding) return;
     const demandLimited = reading.demandLimited >= this.o.demand_limited_fraction;
-    // Latency measured while part of L stood unused says nothing about L itself.
-    const mayGrow = demandLimited && reading.utilisation >= this.o.utilisation_fraction && !pacerBinding;
+    const mayGrow = demandLimited && !pacerBinding;
     if (this.stage === 'startup') this.startup(latency, reading, base, mayGrow);
     else if (demandLimited && (this.probeDue || this.baseline.expiring(this.ceiling))) this.startProbe(reading);
     else this.steady(latency, reading, mayGrow);
