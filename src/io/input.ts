@@ -6,12 +6,11 @@
 import { createReadStream, createWriteStream, promises as fs, statSync } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { lineBatches } from './lines.js';
-import { fieldBounds, linePieces, lineBounds, type TsvBatch } from './tsv.js';
+import { fieldBounds, fileLinePieces, linePieces, lineBounds, type TsvBatch } from './tsv.js';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { parse as parseCsv } from 'csv-parse';
-import { parquetRowCount, streamParquetFile } from './parquet.js';
 
 export type InputFormat = 'tsv' | 'csv' | 'parquet' | 'jsonl';
 export type InputRecord = Record<string, string | null>;
@@ -167,12 +166,22 @@ async function* readTsv(file: string, gzipped: boolean, opts: InputReadOptions):
   let columns: string[] | null = null;
   let rowNumber = 0;
   let line = 0;
-  for await (const { buf, ascii } of linePieces(openText(file, gzipped, opts.onProgress))) {
+  // Reused from piece to piece (a batch is consumed before the next is asked for): fresh memory
+  // costs more than filling it.
+  let boundsStore = new Int32Array(0);
+  let rowNumbersStore = new Float64Array(0);
+  const pieces = gzipped ? linePieces(openText(file, gzipped, opts.onProgress)) : fileLinePieces(file, opts.onProgress);
+  for await (const { buf, ascii } of pieces) {
     const lines = lineBounds(buf);
     const count = lines.length / 2;
     let k = columns ? columns.length : 0;
-    let bounds = new Int32Array(count * (k + 1));
-    let rowNumbers = new Float64Array(count);
+    const arrays = () => {
+      if (boundsStore.length < count * (k + 1)) boundsStore = new Int32Array(Math.ceil(count * 1.25) * (k + 1));
+      if (rowNumbersStore.length < count) rowNumbersStore = new Float64Array(Math.ceil(count * 1.25));
+    };
+    arrays();
+    let bounds = boundsStore;
+    const rowNumbers = rowNumbersStore;
     let rows = 0;
     const batch = (): TsvBatch => ({ columns: columns!, buf, ascii, rows, rowNumbers, bounds });
     for (let i = 0; i < count; i++) {
@@ -185,15 +194,15 @@ async function* readTsv(file: string, gzipped: boolean, opts: InputReadOptions):
         const fields = buf.toString('utf8', start, end).split('\t');
         columns = headerColumns(file, opts.header ? fields : fields.map((_f, j) => String(j + 1)), rename);
         k = columns.length;
-        bounds = new Int32Array(count * (k + 1));
+        arrays();
+        bounds = boundsStore;
         if (opts.header) continue;
       }
       const fields = fieldBounds(buf, start, end, k, bounds, rows * (k + 1));
       if (fields !== k) {
         // Rare: the rows so far go out first, so that the bad row keeps its place in input order.
+        // The batch has been consumed when this resumes, so its arrays can be filled again.
         if (rows) yield batch();
-        bounds = new Int32Array(count * (k + 1));
-        rowNumbers = new Float64Array(count);
         rows = 0;
         yield [delimitedRow(columns, buf.toString('utf8', start, end).split('\t'), ++rowNumber, line)];
         continue;
@@ -260,6 +269,9 @@ async function* readJsonl(file: string, gzipped: boolean, opts: InputReadOptions
 }
 
 async function* readParquet(file: string, gzipped: boolean, opts: InputReadOptions): AsyncGenerator<InputRow[]> {
+  // Loaded here: Arrow and parquet-wasm take a few hundred milliseconds to load, which the other
+  // formats need not pay (initialization's main thread does not use them otherwise).
+  const { parquetRowCount, streamParquetFile } = await import('./parquet.js');
   let source = file;
   if (gzipped) {
     await fs.mkdir(opts.scratchDir, { recursive: true });
@@ -287,8 +299,9 @@ async function* readParquet(file: string, gzipped: boolean, opts: InputReadOptio
 }
 
 /**
- * Streams the rows of an input file, a batch at a time, in input order (TSV as byte-level batches). Errors of the file as a
- * whole (no URL column, duplicate header names) throw InputFormatError.
+ * Streams the rows of an input file, a batch at a time, in input order (TSV as byte-level batches,
+ * each valid only until the next batch is asked for: their memory is reused). Errors of the file as
+ * a whole (no URL column, duplicate header names) throw InputFormatError.
  */
 export async function* readInput(file: string, opts: InputReadOptions): AsyncGenerator<InputBatch> {
   const detected = opts.format === 'auto' ? detectFormat(file) : { format: opts.format, gzipped: false };

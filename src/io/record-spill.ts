@@ -13,6 +13,8 @@ export class RecordSpill {
   /** Each key's buffer size at the last flush: the next buffer starts that big instead of growing. */
   private readonly sizeHint: Int32Array;
   private bufferedBytes = 0;
+  /** Buffers up to this size are kept from one flush to the next. */
+  private readonly keepBytes: number;
   private open = -1;
   private openAt = 0;
 
@@ -22,6 +24,7 @@ export class RecordSpill {
     this.writers = new Array<ByteWriter | undefined>(keys);
     this.written = new Array<boolean>(keys).fill(false);
     this.sizeHint = new Int32Array(keys).fill(1024);
+    this.keepBytes = Math.max(4096, (2 * budgetBytes) / keys);
   }
 
   private file(key: number): string {
@@ -54,10 +57,18 @@ export class RecordSpill {
       appendFileSync(this.file(key), w.view());
       this.written[key] = true;
       this.sizeHint[key] = Math.max(1024, Math.min(w.length + (w.length >> 3), this.budgetBytes));
-      // Dropped rather than kept: a buffer per key sized for its busiest moment would add up.
-      this.writers[key] = undefined;
+      // Kept when no bigger than twice a fair share of the budget, so together they stay within twice
+      // the budget: reusing memory is much cheaper than faulting in fresh pages. A buffer sized for
+      // its key's busiest moment is dropped, or they would add up.
+      if (w.buf.length <= this.keepBytes) w.length = 0;
+      else this.writers[key] = undefined;
     }
     this.bufferedBytes = 0;
+  }
+
+  /** The file of one key's records (framed, in the order written), or null when it has none. Call flush() first. */
+  fileOf(key: number): string | null {
+    return this.written[key] ? this.file(key) : null;
   }
 
   /**
@@ -65,15 +76,7 @@ export class RecordSpill {
    * (walk them with `forEachRecord`). Call flush() first.
    */
   async *chunks(key: number): AsyncGenerator<Buffer> {
-    if (!this.written[key]) return;
-    let rest: Buffer | null = null;
-    for await (const data of createReadStream(this.file(key), { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
-      const buf: Buffer = rest ? Buffer.concat([rest, data]) : data;
-      const end = wholeRecordsEnd(buf);
-      if (end > 0) yield buf.subarray(0, end);
-      rest = end < buf.length ? buf.subarray(end) : null;
-    }
-    if (rest) throw new Error(`${this.file(key)}: truncated record at the end of the spill file`);
+    if (this.written[key]) yield* recordChunks(this.file(key));
   }
 
   /** Deletes one key's file once it has been consumed, to give the disk space back early. */
@@ -81,6 +84,18 @@ export class RecordSpill {
     if (this.written[key]) rmSync(this.file(key), { force: true });
     this.written[key] = false;
   }
+}
+
+/** The framed records of a spill file in order, as buffers of whole records, about 1 MiB at a time. */
+export async function* recordChunks(file: string): AsyncGenerator<Buffer> {
+  let rest: Buffer | null = null;
+  for await (const data of createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+    const buf: Buffer = rest ? Buffer.concat([rest, data]) : data;
+    const end = wholeRecordsEnd(buf);
+    if (end > 0) yield buf.subarray(0, end);
+    rest = end < buf.length ? buf.subarray(end) : null;
+  }
+  if (rest) throw new Error(`${file}: truncated record at the end of the spill file`);
 }
 
 /** Where the last complete framed record in `buf` ends. */

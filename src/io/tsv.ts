@@ -5,6 +5,7 @@
  * the fields a consumer looks at (the URL, the uuid) become strings.
  */
 import { isAscii, isUtf8 } from 'node:buffer';
+import { promises as fs } from 'node:fs';
 import type { Readable } from 'node:stream';
 
 const NL = 0x0a;
@@ -18,10 +19,6 @@ const TAB = 0x09;
  */
 export async function* linePieces(stream: Readable): AsyncGenerator<{ buf: Buffer; ascii: boolean }> {
   let rest: Buffer | null = null;
-  const piece = (buf: Buffer) => {
-    const valid = isUtf8(buf) ? buf : Buffer.from(buf.toString('utf8'));
-    return { buf: valid, ascii: isAscii(valid) };
-  };
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     const buf: Buffer = rest ? Buffer.concat([rest, chunk]) : chunk;
     const last = buf.lastIndexOf(NL);
@@ -33,6 +30,52 @@ export async function* linePieces(stream: Readable): AsyncGenerator<{ buf: Buffe
     yield piece(buf.subarray(0, last + 1));
   }
   if (rest && rest.length) yield piece(rest);
+}
+
+function piece(buf: Buffer): { buf: Buffer; ascii: boolean } {
+  const valid = isUtf8(buf) ? buf : Buffer.from(buf.toString('utf8'));
+  return { buf: valid, ascii: isAscii(valid) };
+}
+
+/**
+ * The same pieces as linePieces, of a plain (not compressed) file read into one reused buffer: a
+ * stream's fresh buffer per chunk, and the copy that joins a chunk to the last one's unfinished line,
+ * faulted in as much new memory as the input, which costs more than the reading. A piece is valid
+ * only until the next is asked for. `chunkBytes` (default 1 MiB) is the read size; the buffer grows
+ * past it only for a longer line. `onProgress` gets the share of the file read so far.
+ */
+export async function* fileLinePieces(file: string, onProgress?: (fraction: number) => void, chunkBytes = 1 << 20): AsyncGenerator<{ buf: Buffer; ascii: boolean }> {
+  const handle = await fs.open(file, 'r');
+  try {
+    const size = (await handle.stat()).size;
+    let buf = Buffer.allocUnsafe(chunkBytes);
+    // Bytes of an unfinished line at the start of buf.
+    let kept = 0;
+    let read = 0;
+    for (;;) {
+      if (kept === buf.length) {
+        const bigger = Buffer.allocUnsafe(buf.length * 2);
+        buf.copy(bigger, 0, 0, kept);
+        buf = bigger;
+      }
+      const { bytesRead } = await handle.read(buf, kept, buf.length - kept, null);
+      if (bytesRead === 0) break;
+      read += bytesRead;
+      onProgress?.(size > 0 ? Math.min(1, read / size) : 1);
+      const end = kept + bytesRead;
+      const last = buf.lastIndexOf(NL, end - 1);
+      if (last < 0) {
+        kept = end;
+        continue;
+      }
+      yield piece(buf.subarray(0, last + 1));
+      buf.copyWithin(0, last + 1, end);
+      kept = end - last - 1;
+    }
+    if (kept) yield piece(buf.subarray(0, kept));
+  } finally {
+    await handle.close();
+  }
 }
 
 /**

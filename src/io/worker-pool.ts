@@ -92,11 +92,18 @@ export class WorkerPool<T, R> {
   }
 }
 
-/** The worker side: answers every task message with `handle`'s result or its error. */
-export function serveTasks<T, R>(port: { on(event: 'message', fn: (task: T) => void): void; postMessage(reply: Reply<R>): void }, handle: (task: T) => Promise<R>): void {
+/**
+ * The worker side: answers every task message with `handle`'s result or its error. `transferOf`
+ * names the result's buffers to move to the caller rather than copy (default: none).
+ */
+export function serveTasks<T, R>(
+  port: { on(event: 'message', fn: (task: T) => void): void; postMessage(reply: Reply<R>, transfer?: readonly TransferListItem[]): void },
+  handle: (task: T) => Promise<R>,
+  transferOf: (result: R) => TransferListItem[] = () => [],
+): void {
   port.on('message', (task: T) => {
     handle(task).then(
-      (result) => port.postMessage({ ok: true, result }),
+      (result) => port.postMessage({ ok: true, result }, transferOf(result)),
       (err: unknown) => {
         const e = err instanceof Error ? err : new Error(String(err));
         port.postMessage({ ok: false, message: e.message, ...(e.stack ? { stack: e.stack } : {}) });

@@ -6,30 +6,35 @@
  * Memory stays bounded whatever the input size: rows are spilled once, as binary records, to
  * temporary files by server bucket (a hash of the server name, so all of a server's rows share a
  * file, in input order), and their uuids alone to files by uuid bucket, which are checked for
- * duplicates one at a time before the rows are read back. The main thread then only routes records
- * by their fixed-size head; worker threads build, encode and write the batch files. Everything is
- * built in scratch and staging folders and moved into place at the end, so a run killed at any point
- * leaves nothing a re-run could mistake for finished work.
+ * duplicates one at a time before the rows are read back. The main thread reads and routes the
+ * input; worker threads check the uuid buckets, read the server buckets back and build, encode and
+ * write the batch files, several buckets at once, while the main thread packs the small servers
+ * that the workers hand back. Everything is built in scratch and staging folders and moved into
+ * place at the end, so a run killed at any point leaves nothing a re-run could mistake for finished
+ * work.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { LoadedConfig } from '../config/index.js';
-import { readInput, rowRecord, type InputRecord } from '../io/input.js';
-import { ParquetStreamWriter } from '../io/parquet.js';
+import { readInput, rowRecord } from '../io/input.js';
 import { RecordSpill } from '../io/record-spill.js';
 import { NULL_LENGTH } from '../io/byte-writer.js';
 import { tsvField, tsvValues, type TsvBatch } from '../io/tsv.js';
 import { writeCsvAtomic } from '../io/csv.js';
 import { SMALL_SERVERS } from './layout.js';
-import { rejectedSchema, tableFromRows, type Cell } from './schemas.js';
 import { parseImageUrl } from './url.js';
 import { deriveUuid, fnv1a } from './uuid.js';
-import { decodeUrlsRecord, recordRowNumber, recordServerId, writeUrlsRecord } from './urls-record.js';
-import { urlsBatchPool } from './urls-batch.js';
+import { writeUrlsRecord } from './urls-record.js';
+import { writeUuidRecord } from './urls-dedupe.js';
+import { InitWorkers } from './urls-pool.js';
+import { RejectedSpill } from './urls-rejected.js';
+import type { ServerBucketResult } from './urls-bucket.js';
 import type { StageContext } from './context.js';
 
 /** uuid buckets for duplicate detection; each is checked in memory on its own. */
 const UUID_BUCKETS = 256;
+/** uuid buckets per duplicate-check task: few enough messages, enough tasks to share among the workers. */
+const UUID_BUCKETS_PER_TASK = 16;
 /**
  * Input bytes per server bucket: a bucket's small servers and unfinished batches are held in memory
  * while it is written, so the bucket count grows with the input and memory does not.
@@ -37,13 +42,16 @@ const UUID_BUCKETS = 256;
 const BYTES_PER_SERVER_BUCKET = 8 * 1024 * 1024;
 /** A gzipped input expands about this much. */
 const GZIP_EXPANSION = 5;
-const REJECTED_FLUSH_ROWS = 10_000;
 /**
- * Batches handed to the worker threads and not yet written, per worker. Enough that a worker always
- * has the next one waiting while its last file is written (many batches are small), few enough that
- * the records they hold stay a few MiB per worker.
+ * Packed batches handed to the worker threads and not yet written, per worker: enough to keep them
+ * busy between server buckets, few enough that the records they hold stay a few MiB per worker.
  */
-const BATCHES_IN_FLIGHT_PER_WORKER = 8;
+const BATCHES_IN_FLIGHT_PER_WORKER = 2;
+/**
+ * Server buckets handed to the workers beyond one each: the next is queued while each worker is busy,
+ * and results wait (holding their small servers' records) only until the earlier ones are packed.
+ */
+const EXTRA_BUCKETS_IN_FLIGHT = 1;
 
 /** The list of partitions, written beside the batches for the later stages. */
 export const PARTITIONS_INDEX = '_partitions.csv';
@@ -57,25 +65,6 @@ export interface InitializeSummary {
   servers: number;
   smallServers: number;
   partitions: number;
-}
-
-class RejectedSink {
-  private rows: Cell[][] = [];
-  count = 0;
-  constructor(private readonly writer: ParquetStreamWriter) {}
-  add(rowNumber: number, reason: string, uuid: string | null, identifier: string | null, server: string | null, raw: string): void {
-    this.rows.push([rowNumber, reason, uuid, identifier, server, raw]);
-    this.count++;
-    if (this.rows.length >= REJECTED_FLUSH_ROWS) this.flush();
-  }
-  flush(): void {
-    if (this.rows.length) this.writer.append(tableFromRows(rejectedSchema, this.rows));
-    this.rows = [];
-  }
-  async close(): Promise<void> {
-    this.flush();
-    await this.writer.close();
-  }
 }
 
 /** Where a row's columns go: computed once per distinct column array (once per input for TSV/CSV/Parquet). */
@@ -114,12 +103,6 @@ class Columns {
     this.last = { columns, source, identifier: columns.indexOf('identifier'), uuid: columns.indexOf('uuid') };
     return this.last;
   }
-
-  record(values: readonly (string | null)[], uuid: string | null): InputRecord {
-    const r: InputRecord = uuid === null ? {} : { uuid };
-    this.names.forEach((n, i) => (r[n] = values[i] ?? null));
-    return r;
-  }
 }
 
 /** fnv1a over bytes: the same as fnv1a over a string of the same (ASCII) characters. */
@@ -148,14 +131,13 @@ export async function initialize(config: LoadedConfig, ctx: StageContext): Promi
   const smallLimit = Math.min(config.input.small_server_urls, batchSize);
   const budget = config.input.spill_buffer_mib * 1024 * 1024;
 
-  await Promise.all([layout.initScratch, layout.urlsStaging].map((d) => fs.rm(d, { recursive: true, force: true })));
-  await fs.mkdir(layout.urlsStaging, { recursive: true });
-  const rejectedTmp = path.join(layout.initScratch, 'rejected.parquet');
-  const rejected = new RejectedSink(new ParquetStreamWriter(rejectedTmp, rejectedSchema));
-
   // Started first: loading Arrow and parquet-wasm in the workers overlaps with reading the input.
-  const pool = urlsBatchPool(config.input.workers);
+  const workers = new InitWorkers(config.input.workers);
   try {
+    await Promise.all([layout.initScratch, layout.urlsStaging].map((d) => fs.rm(d, { recursive: true, force: true })));
+    await fs.mkdir(layout.urlsStaging, { recursive: true });
+    const rejected = new RejectedSpill(path.join(layout.initScratch, 'rejected'), budget / 8);
+
     // Pass 1: validate, derive uuids and server names, count rows per server; spill each row to its
     // server's bucket and its uuid to the uuid's bucket.
     const { size: inputBytes } = await fs.stat(config.path_to_input);
@@ -194,11 +176,10 @@ export async function initialize(config: LoadedConfig, ctx: StageContext): Promi
         return;
       }
       const id = serverIdOf(parsed.serverName);
-      writeUrlsRecord(byServer.begin(serverBucket[id]!), rowNumber, id, uuid, globalValues(mapping, values));
+      const bucket = serverBucket[id]!;
+      writeUrlsRecord(byServer.begin(bucket), rowNumber, id, uuid, globalValues(mapping, values));
       byServer.end();
-      const w = byUuid.begin(fnv1a(uuid) % UUID_BUCKETS);
-      w.f64(rowNumber);
-      w.str(uuid);
+      writeUuidRecord(byUuid.begin(fnv1a(uuid) % UUID_BUCKETS), rowNumber, bucket, uuid);
       byUuid.end();
     };
     /**
@@ -223,7 +204,8 @@ export async function initialize(config: LoadedConfig, ctx: StageContext): Promi
           continue;
         }
         const id = serverIdOf(parsed.serverName);
-        const w = byServer.begin(serverBucket[id]!);
+        const bucket = serverBucket[id]!;
+        const w = byServer.begin(bucket);
         w.f64(rowNumber);
         w.u32(id);
         w.strBytes(buf, uuidStart, uuidEnd);
@@ -237,10 +219,8 @@ export async function initialize(config: LoadedConfig, ctx: StageContext): Promi
         }
         byServer.end();
         // fnv1a of the uuid string: over its bytes when they are ASCII, where the two agree.
-        const bucket = (batch.ascii ? fnv1aBytes(buf, uuidStart, uuidEnd) : fnv1a(buf.toString('utf8', uuidStart, uuidEnd))) % UUID_BUCKETS;
-        const u = byUuid.begin(bucket);
-        u.f64(rowNumber);
-        u.strBytes(buf, uuidStart, uuidEnd);
+        const uuidBucket = (batch.ascii ? fnv1aBytes(buf, uuidStart, uuidEnd) : fnv1a(buf.toString('utf8', uuidStart, uuidEnd))) % UUID_BUCKETS;
+        writeUuidRecord(byUuid.begin(uuidBucket), rowNumber, bucket, buf, uuidStart, uuidEnd);
         byUuid.end();
       }
     };
@@ -265,42 +245,41 @@ export async function initialize(config: LoadedConfig, ctx: StageContext): Promi
     byUuid.flush();
     progress.done(inputRows);
 
-    // Pass 2: duplicate uuids, one uuid bucket at a time: the first row keeps its uuid, later ones are
-    // rejected when their server bucket is read back.
-    const duplicateOf = new Map<number, number>();
+    // Pass 2: duplicate uuids, uuid buckets checked on the workers: the first row keeps its uuid,
+    // later ones are rejected when their server bucket is read back.
     const dedupe = ctx.progress('initialize: duplicate check', 'buckets');
-    for (let b = 0; b < UUID_BUCKETS; b++) {
-      const firstSeen = new Map<string, number>();
-      for await (const chunk of byUuid.chunks(b)) {
-        for (let at = 0; at < chunk.length; ) {
-          const start = at + 4;
-          at = start + chunk.readUInt32LE(at);
-          const rowNumber = chunk.readDoubleLE(start);
-          // The uuid's UTF-8 bytes as a one-byte string: equal bytes, equal keys, and cheap to make.
-          const key = chunk.toString('latin1', start + 12, at);
-          const first = firstSeen.get(key);
-          if (first === undefined) firstSeen.set(key, rowNumber);
-          else duplicateOf.set(rowNumber, first);
-        }
+    const duplicates: number[][] = Array.from({ length: serverBuckets }, () => []);
+    const checks: Promise<Float64Array>[] = [];
+    for (let b = 0; b < UUID_BUCKETS; b += UUID_BUCKETS_PER_TASK) {
+      const files: string[] = [];
+      for (let k = b; k < Math.min(UUID_BUCKETS, b + UUID_BUCKETS_PER_TASK); k++) {
+        const file = byUuid.fileOf(k);
+        if (file !== null) files.push(file);
       }
-      byUuid.discard(b);
-      dedupe.update((b + 1) / UUID_BUCKETS, b + 1);
+      if (files.length) checks.push(workers.dedupe(files));
     }
+    let checked = 0;
+    for (const found of await Promise.all(checks)) {
+      for (let i = 0; i < found.length; i += 3) duplicates[found[i + 2]!]!.push(found[i]!, found[i + 1]!);
+      dedupe.update(++checked / checks.length, checked * UUID_BUCKETS_PER_TASK);
+    }
+    for (let b = 0; b < UUID_BUCKETS; b++) byUuid.discard(b);
     dedupe.done(UUID_BUCKETS);
 
-    // Pass 3: each server bucket in turn. A big server's batches are written as they fill (in input
-    // order); small servers are collected and packed whole into shared batches, in name order.
-    // Decided from the pass-1 counts, so removing duplicates cannot move a server between the two.
-    const isSmall = (id: number) => serverRows[id]! < smallLimit;
-    const byName = (a: number, b: number) => (serverNames[a]! < serverNames[b]! ? -1 : serverNames[a]! > serverNames[b]! ? 1 : 0);
+    // Pass 3: server buckets on the workers. A big server's batches are written as they fill (in input
+    // order); small servers come back and are packed whole into shared batches here, bucket by bucket
+    // in name order. Decided from the pass-1 counts, so removing duplicates cannot move a server
+    // between the two.
+    const bucketServers: number[][] = Array.from({ length: serverBuckets }, () => []);
+    for (let id = 0; id < serverNames.length; id++) bucketServers[serverBucket[id]!]!.push(id);
     const partitions: [string, number, number][] = [];
     const serverIndex: [string, string, number, number, number][] = [];
-    const maxInFlight = BATCHES_IN_FLIGHT_PER_WORKER * Math.max(1, pool.size);
+    const maxInFlight = BATCHES_IN_FLIGHT_PER_WORKER * Math.max(1, workers.size);
     const writing = new Set<Promise<void>>();
     let failure: unknown = null;
-    /** Hands one batch (framed records, in order) to the workers; waits while too many are in flight. */
-    const writeBatch = async (folderServer: string, partitionId: number, records: Buffer[], rows: number, servers: number[]) => {
-      partitions.push([folderServer, partitionId, rows]);
+    /** Hands one packed batch (its servers' framed records, in order) to the workers; waits while too many are in flight. */
+    const writePacked = async (partitionId: number, records: Uint8Array[], rows: number, servers: number[]) => {
+      partitions.push([SMALL_SERVERS, partitionId, rows]);
       let bytes = 0;
       for (const r of records) bytes += r.length;
       // A buffer of its own, so it can be moved to the worker rather than copied.
@@ -310,92 +289,84 @@ export async function initialize(config: LoadedConfig, ctx: StageContext): Promi
         joined.set(r, at);
         at += r.length;
       }
-      const task = {
-        file: layout.urlsBatch(folderServer, partitionId, layout.urlsStaging),
-        columns: columns.names,
-        servers: servers.map((id): [number, string] => [id, serverNames[id]!]),
-        records: joined,
-        rows,
-      };
-      const done: Promise<void> = pool.run(task, [joined.buffer]).then(
-        () => void writing.delete(done),
-        (err: unknown) => {
-          writing.delete(done);
-          failure ??= err;
-        },
-      );
+      const done: Promise<void> = workers
+        .writeBatch({
+          file: layout.urlsBatch(SMALL_SERVERS, partitionId, layout.urlsStaging),
+          columns: columns.names,
+          servers: servers.map((id): [number, string] => [id, serverNames[id]!]),
+          records: joined,
+          rows,
+        })
+        .then(
+          () => void writing.delete(done),
+          (err: unknown) => {
+            writing.delete(done);
+            failure ??= err;
+          },
+        );
       writing.add(done);
       if (writing.size >= maxInFlight) await Promise.race(writing);
       if (failure) throw failure;
     };
 
+    const startBucket = (b: number): Promise<ServerBucketResult> => {
+      const ids = bucketServers[b]!;
+      const task = workers.serverBucket({
+        file: byServer.fileOf(b),
+        staging: layout.urlsStaging,
+        columns: columns.names,
+        batchSize,
+        serverIds: ids,
+        serverNames: ids.map((id) => serverNames[id]!),
+        small: Uint8Array.from(ids, (id) => (serverRows[id]! < smallLimit ? 1 : 0)),
+        duplicates: Float64Array.from(duplicates[b]!),
+      });
+      duplicates[b] = [];
+      // Awaited in bucket order; a failure meanwhile must not count as unhandled.
+      task.catch(() => undefined);
+      return task;
+    };
+
     const progressWrite = ctx.progress('initialize: writing batches', 'buckets');
-    const bigServers = new Map<number, { records: Buffer[]; partitions: number; rows: number }>();
-    let packed: Buffer[] = [];
+    const started: Promise<ServerBucketResult>[] = [];
+    let packed: Uint8Array[] = [];
+    let packedRows = 0;
     let packedServers: number[] = [];
     let smallPartition = 0;
     let smallServers = 0;
     for (let b = 0; b < serverBuckets; b++) {
-      const small = new Map<number, Buffer[]>();
-      for await (const chunk of byServer.chunks(b)) {
-        for (let at = 0; at < chunk.length; ) {
-          const start = at + 4;
-          const end = start + chunk.readUInt32LE(at);
-          const framed = chunk.subarray(at, end);
-          at = end;
-          const rowNumber = recordRowNumber(chunk, start);
-          const id = recordServerId(chunk, start);
-          const first = duplicateOf.get(rowNumber);
-          if (first !== undefined) {
-            const row = decodeUrlsRecord(chunk, start);
-            const record = columns.record(row.values, row.uuid);
-            const reason = `duplicate uuid (first seen at row ${first})`;
-            rejected.add(rowNumber, reason, row.uuid, record.identifier ?? null, serverNames[id]!, JSON.stringify(record));
-            continue;
-          }
-          if (isSmall(id)) {
-            const list = small.get(id);
-            if (list) list.push(framed);
-            else small.set(id, [framed]);
-            continue;
-          }
-          let big = bigServers.get(id);
-          if (!big) bigServers.set(id, (big = { records: [], partitions: 0, rows: 0 }));
-          big.records.push(framed);
-          big.rows++;
-          if (big.records.length === batchSize) {
-            await writeBatch(serverNames[id]!, big.partitions++, big.records, batchSize, [id]);
-            big.records = [];
-          }
-        }
-      }
-      // Every row of a server is in one bucket, so its last batch is complete now.
-      for (const id of [...bigServers.keys()].sort(byName)) {
-        const big = bigServers.get(id)!;
-        const server = serverNames[id]!;
-        if (big.records.length) await writeBatch(server, big.partitions++, big.records, big.records.length, [id]);
-        serverIndex.push([server, server, 0, big.partitions, big.rows]);
-      }
-      bigServers.clear();
+      while (started.length < Math.min(serverBuckets, b + workers.size + EXTRA_BUCKETS_IN_FLIGHT)) started.push(startBucket(started.length));
+      const result = await started[b]!;
+      delete started[b];
+      byServer.discard(b);
+      for (const row of result.rejected) rejected.add(...row);
+      for (const p of result.partitions) partitions.push(p);
+      for (const [server, count, rows] of result.bigServers) serverIndex.push([server, server, 0, count, rows]);
       // Small servers: whole servers packed into shared batches, never split across two.
-      for (const id of [...small.keys()].sort(byName)) {
-        const records = small.get(id)!;
-        if (packed.length + records.length > batchSize) {
-          await writeBatch(SMALL_SERVERS, smallPartition++, packed, packed.length, packedServers);
+      let from = 0;
+      for (let i = 0; i < result.smallIds.length; i++) {
+        const id = result.smallIds[i]!;
+        const rows = result.smallRows[i]!;
+        const bytes = result.smallBytes[i]!;
+        if (packedRows + rows > batchSize) {
+          await writePacked(smallPartition++, packed, packedRows, packedServers);
           packed = [];
+          packedRows = 0;
           packedServers = [];
         }
-        for (const r of records) packed.push(r);
+        packed.push(result.smallRecords.subarray(from, from + bytes));
+        from += bytes;
+        packedRows += rows;
         packedServers.push(id);
-        serverIndex.push([serverNames[id]!, SMALL_SERVERS, smallPartition, 1, records.length]);
+        serverIndex.push([serverNames[id]!, SMALL_SERVERS, smallPartition, 1, rows]);
         smallServers++;
       }
-      byServer.discard(b);
       progressWrite.update((b + 1) / serverBuckets, b + 1);
     }
-    if (packed.length) await writeBatch(SMALL_SERVERS, smallPartition++, packed, packed.length, packedServers);
-    await rejected.close();
-    await Promise.all(writing);
+    if (packed.length) await writePacked(smallPartition++, packed, packedRows, packedServers);
+    const rejectedTmp = path.join(layout.initScratch, 'rejected.parquet');
+    const rejectedFile = workers.rejectedFile(rejected.finish(), rejectedTmp);
+    await Promise.all([...writing, rejectedFile]);
     if (failure) throw failure;
     progressWrite.done(serverBuckets);
 
@@ -422,6 +393,6 @@ export async function initialize(config: LoadedConfig, ctx: StageContext): Promi
       partitions: partitions.length,
     };
   } finally {
-    await pool.close();
+    await workers.close();
   }
 }

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ByteWriter } from '../../src/io/byte-writer.js';
 import { readParquetFile } from '../../src/io/parquet.js';
-import { urlsBatchPool } from '../../src/pipeline/urls-batch.js';
+import { InitWorkers } from '../../src/pipeline/urls-pool.js';
 import { writeUrlsRecord } from '../../src/pipeline/urls-record.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -22,13 +22,13 @@ function records(n: number): Uint8Array {
 }
 
 test('the worker pool writes batches and reports a failing task instead of hanging', async () => {
-  const pool = urlsBatchPool(2);
+  const pool = new InitWorkers(2);
   try {
     const files = [0, 1, 2, 3].map((k) => path.join(dir, `server_name=a.example/partition_id=${k}/urls.parquet`));
     await Promise.all(
       files.map((file, k) => {
         const recs = records(10 + k);
-        return pool.run({ file, columns: ['identifier', 'source_id'], servers: [[0, 'a.example']], records: recs, rows: 10 + k }, [recs.buffer as ArrayBuffer]);
+        return pool.writeBatch({ file, columns: ['identifier', 'source_id'], servers: [[0, 'a.example']], records: recs, rows: 10 + k });
       }),
     );
     for (const [k, file] of files.entries()) {
@@ -41,7 +41,7 @@ test('the worker pool writes batches and reports a failing task instead of hangi
     writeFileSync(path.join(dir, 'blocked'), '');
     const recs = records(1);
     await assert.rejects(
-      pool.run({ file: path.join(dir, 'blocked/partition_id=0/urls.parquet'), columns: ['identifier', 'source_id'], servers: [[0, 'a.example']], records: recs, rows: 1 }),
+      pool.writeBatch({ file: path.join(dir, 'blocked/partition_id=0/urls.parquet'), columns: ['identifier', 'source_id'], servers: [[0, 'a.example']], records: recs, rows: 1 }),
       /ENOTDIR|EEXIST/,
     );
   } finally {

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ByteWriter } from '../../src/io/byte-writer.js';
 import { tableFromRows, urlsSchema, URL_COLUMNS, type Cell } from '../../src/pipeline/schemas.js';
-import { buildUrlsTable, decodeUrlsRecord, writeUrlsRecord } from '../../src/pipeline/urls-record.js';
+import { decodeUrlsRecord, writeUrlsRecord } from '../../src/pipeline/urls-record.js';
+import { buildUrlsTable } from '../../src/pipeline/urls-table.js';
 
 test('a batch built from records equals the table built from the same rows as cells', () => {
   const columns = ['identifier', 'source_id', 'species', 'title', 'row_number', 'server_name'];
