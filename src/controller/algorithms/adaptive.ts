@@ -57,7 +57,7 @@ import { Baseline, LatencyWindow, type LatencyReading, type LogEstimate } from '
 import type { ControllerOptions } from '../options.js';
 import { Pacer } from '../pacer.js';
 import { RetryAfterGate } from '../retry-after.js';
-import { hardSignal, isIdle, servedCount, type HardSignal } from '../signals.js';
+import { hardSignal, isIdle, overloadCount, servedCount, type HardSignal } from '../signals.js';
 import type { HostDecision, HostEpochStats } from '../types.js';
 
 type Phase = 'startup' | 'steady';
@@ -198,7 +198,8 @@ export class AdaptiveLimit implements LimitAlgorithm {
     this.generation += 1;
     // The epoch of the 429s also lost time to them; the one before shows what the host served.
     const served = Math.max(servedCount(stats) / seconds, this.servedRate);
-    if (signal === 'overload' && stats.outcomes.tooMany > 0) this.pacer.start(served, factor);
+    // A 503 with Retry-After is as much a rate limit as a 429: either starts the pacer.
+    if (signal === 'overload') this.pacer.start(served, factor);
   }
 
   private judge(stats: HostEpochStats, seconds: number, holding: boolean): void {
@@ -308,7 +309,7 @@ export class AdaptiveLimit implements LimitAlgorithm {
 
   private tunePacer(stats: HostEpochStats): void {
     if (!this.pacer.active) return;
-    if (stats.outcomes.tooMany === 0) this.pacer.raise();
+    if (overloadCount(stats) === 0) this.pacer.raise();
     const base = this.baseline.estimate(this.ceiling);
     if (base !== undefined) this.pacer.releaseIfRedundant(this.limit, base.ms);
   }
