@@ -268,7 +268,7 @@ export class Dispatcher<P = unknown> {
       host.noteRetryAfter(error.retryAfterUntil, Math.min(error.retryAfterUntil, now + this.options.engine.max_retry_after_ms));
     }
     if ((error.outcome === 'tooMany' || error.outcome === 'unavailable') && generation === host.generation) {
-      host.noteOverload(this.options.engine.overload_burst);
+      host.noteOverload(this.options.engine.overload_burst, now, this.options.engine.backoff_base_ms);
     }
     const retryAt = this.stopping ? null : this.retry.nextAttemptAt(error, task.attempts - 1, now);
     if (retryAt === null) {

@@ -144,9 +144,12 @@ export class HostState<T> {
   }
 
   /** A 429/503 of the current generation: after `burst` of them, halve this rank's concurrency until the next share. */
-  noteOverload(burst: number): void {
+  noteOverload(burst: number, now: number, pauseMs: number): void {
     if (burst <= 0 || ++this.overloadCount < burst) return;
     this.overloadCount = 0;
+    // Overload answers come back at once, so even one request at a time loops through hundreds of
+    // them before the next epoch: at one, a further burst pauses the host instead.
+    if (this.limit <= 1) this.localBlockedUntil = Math.max(this.localBlockedUntil, now + pauseMs);
     this.localLimit = Math.max(Math.min(1, this.localLimit), Math.floor(this.limit / 2));
   }
 

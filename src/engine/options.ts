@@ -33,7 +33,8 @@ export interface EngineOptions {
   max_retry_after_ms: number;
   /**
    * Number of 429/503 answers from one host, between two controller epochs, after which this rank
-   * halves its own concurrency for that host until the next epoch's share arrives (0 = never). Default 3.
+   * halves its own concurrency for that host until the next epoch's share arrives, and at one request
+   * pauses the host for backoff_base_ms (0 = never). Default 3.
    */
   overload_burst: number;
   /**
