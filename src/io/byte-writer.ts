@@ -92,3 +92,31 @@ export class ByteWriter {
 }
 
 export const NULL_LENGTH = 0xffffffff;
+
+/** Reads what ByteWriter wrote, from a position onwards: for the rare records that are decoded whole. */
+export class ByteReader {
+  constructor(
+    private readonly buf: Buffer,
+    public at: number,
+  ) {}
+
+  u32(): number {
+    const v = this.buf.readUInt32LE(this.at);
+    this.at += 4;
+    return v;
+  }
+
+  f64(): number {
+    const v = this.buf.readDoubleLE(this.at);
+    this.at += 8;
+    return v;
+  }
+
+  /** A string written by ByteWriter.str (null for NULL_LENGTH). */
+  str(): string | null {
+    const n = this.u32();
+    if (n === NULL_LENGTH) return null;
+    this.at += n;
+    return this.buf.toString('utf8', this.at - n, this.at);
+  }
+}

@@ -72,8 +72,8 @@ export class RecordSpill {
   }
 
   /**
-   * The records of one key in the order they were written, as buffers of whole framed records
-   * (walk them with `forEachRecord`). Call flush() first.
+   * The records of one key in the order they were written, as buffers of whole framed records (each
+   * a u32 byte length and that many bytes). Call flush() first.
    */
   async *chunks(key: number): AsyncGenerator<Buffer> {
     if (this.written[key]) yield* recordChunks(this.file(key));

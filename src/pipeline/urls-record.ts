@@ -7,7 +7,7 @@
  * bytes. Routing reads only the fixed-size head; building a batch copies the value bytes straight
  * into Arrow buffers, so no value is decoded or re-encoded after the input was parsed.
  */
-import { ByteWriter, NULL_LENGTH } from '../io/byte-writer.js';
+import { ByteReader, ByteWriter } from '../io/byte-writer.js';
 
 export function writeUrlsRecord(w: ByteWriter, rowNumber: number, serverId: number, uuid: string, values: readonly (string | null)[]): void {
   w.f64(rowNumber);
@@ -34,19 +34,10 @@ export interface UrlsRecord {
 
 /** The whole record as strings: only for the rare rows that are rejected after spilling. */
 export function decodeUrlsRecord(buf: Buffer, start: number): UrlsRecord {
-  let at = start + 12;
-  const str = (): string | null => {
-    const n = buf.readUInt32LE(at);
-    at += 4;
-    if (n === NULL_LENGTH) return null;
-    const s = buf.toString('utf8', at, at + n);
-    at += n;
-    return s;
-  };
-  const uuid = str()!;
-  const count = buf.readUInt32LE(at);
-  at += 4;
+  const r = new ByteReader(buf, start + 12);
+  const uuid = r.str()!;
+  const count = r.u32();
   const values: (string | null)[] = [];
-  for (let i = 0; i < count; i++) values.push(str());
+  for (let i = 0; i < count; i++) values.push(r.str());
   return { rowNumber: recordRowNumber(buf, start), serverId: recordServerId(buf, start), uuid, values };
 }

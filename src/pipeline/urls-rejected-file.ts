@@ -1,5 +1,5 @@
 /** rejected.parquet from the rejected-row spill (see urls-rejected.ts), on a worker thread. */
-import { NULL_LENGTH } from '../io/byte-writer.js';
+import { ByteReader } from '../io/byte-writer.js';
 import { ParquetStreamWriter } from '../io/parquet.js';
 import { recordChunks } from '../io/record-spill.js';
 import { rejectedSchema, tableFromRows, type Cell } from './schemas.js';
@@ -21,22 +21,14 @@ export async function writeRejectedFile(task: RejectedFileTask): Promise<void> {
   if (task.file !== null) {
     for await (const chunk of recordChunks(task.file)) {
       for (let at = 0; at < chunk.length; ) {
-        let p = at + 4;
-        at = p + chunk.readUInt32LE(at);
-        const rowNumber = chunk.readDoubleLE(p);
-        p += 8;
-        const str = (): string | null => {
-          const n = chunk.readUInt32LE(p);
-          p += 4;
-          if (n === NULL_LENGTH) return null;
-          p += n;
-          return chunk.toString('utf8', p - n, p);
-        };
-        const reason = str();
-        const uuid = str();
-        const identifier = str();
-        const server = str();
-        const raw = str();
+        const r = new ByteReader(chunk, at + 4);
+        at = r.at + chunk.readUInt32LE(at);
+        const rowNumber = r.f64();
+        const reason = r.str();
+        const uuid = r.str();
+        const identifier = r.str();
+        const server = r.str();
+        const raw = r.str();
         rows.push([rowNumber, reason, uuid, identifier, server, raw]);
         if (rows.length >= REJECTED_FLUSH_ROWS) {
           writer.append(tableFromRows(rejectedSchema, rows));

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { RecordSpill } from '../../src/io/record-spill.js';
-import { ByteWriter, NULL_LENGTH } from '../../src/io/byte-writer.js';
+import { ByteReader, ByteWriter, NULL_LENGTH } from '../../src/io/byte-writer.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const dir = tempDir();
@@ -27,6 +27,17 @@ test('ByteWriter writes strings as length and UTF-8 bytes, null as 0xFFFFFFFF, g
   };
   assert.deepEqual([next(), next(), next(), next(), next()], ['abc', null, 'bücher', long, 'yz']);
   assert.equal(at, b.length);
+});
+
+test('ByteReader reads back what ByteWriter wrote', () => {
+  const w = new ByteWriter(4);
+  w.f64(12.5);
+  w.u32(7);
+  w.str('bücher');
+  w.str(null);
+  const r = new ByteReader(w.view(), 0);
+  assert.deepEqual([r.f64(), r.u32(), r.str(), r.str()], [12.5, 7, 'bücher', null]);
+  assert.equal(r.at, w.length);
 });
 
 test('RecordSpill gives each key its records back in order, across flushes and read chunks', async () => {
