@@ -35,17 +35,15 @@ export class Pacer {
   /**
    * Starts pacing after a 429, just under the rate the host served in the epoch. An active pacer
    * already knows a rate that was too high: its own. Cutting that is safer than the served rate,
-   * which Retry-After pauses shrink far below what the host allows. Without either, `cut` applies.
+   * which Retry-After pauses shrink far below what the host allows. With neither, nothing paces.
    */
-  start(servedPerSecond: number, cut: number): void {
+  start(servedPerSecond: number): void {
     if (this.active) {
       this.ceiling = this.rate;
       this.rate *= this.startFraction;
     } else if (servedPerSecond > 0) {
       this.ceiling = servedPerSecond;
       this.rate = this.startFraction * servedPerSecond;
-    } else {
-      this.rate *= cut;
     }
   }
 

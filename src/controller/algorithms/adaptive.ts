@@ -199,7 +199,7 @@ export class AdaptiveLimit implements LimitAlgorithm {
     // The epoch of the 429s also lost time to them; the one before shows what the host served.
     const served = Math.max(servedCount(stats) / seconds, this.servedRate);
     // A 503 with Retry-After is as much a rate limit as a 429: either starts the pacer.
-    if (signal === 'overload') this.pacer.start(served, factor);
+    if (signal === 'overload') this.pacer.start(served);
   }
 
   private judge(stats: HostEpochStats, seconds: number, holding: boolean): void {
