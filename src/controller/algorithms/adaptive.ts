@@ -8,16 +8,16 @@
  *   value is also the remembered ceiling.
  * - A latency shrink and a startup fallback remember a ceiling too (the whole L at which queueing
  *   showed). Readings taken at or above it are kept out of the baseline; steady growth near it is
- *   +1 rather than +√L, and the last request up to it comes in fractions, halved with every shrink
- *   from it, so a host held at its capacity is probed above it ever more rarely: one request over
- *   a small host's capacity is a large share of its load. Once L grows past
+ *   +1 rather than +√L, and the last request up to it comes in fractions, halved with every time
+ *   the ceiling is seen again, and only on clear readings, so a host held at its capacity is probed
+ *   above it ever more rarely: one request over a small host's capacity is a large share of its load. Once L grows past
  *   ceiling / near_ceiling_fraction without trouble, the ceiling is forgotten (the host got faster).
  * - Medians and the baseline carry standard errors (latency-window.ts), and every comparison
  *   allows for both. "Inflated" (g < 1) means even the low end of the band is above B·(1+tol);
  *   "clear" means even its high end is within. A reading in between gathers more epochs, up to
  *   max_window_epochs, until it is one or the other (a queued request raises a small host's
  *   latency by 1/C, which one epoch's band may hide); if it is still undecided then, its median
- *   decides whether L may grow, and L does not shrink on it.
+ *   decides whether L may grow (but not into a remembered ceiling), and L does not shrink on it.
  * - Little's law, with the time-averaged in-flight and answers per second of each reading: at
  *   capacity throughput stays flat while in-flight and latency grow. Startup falls back to the
  *   capacity that n in flight at p50/B times the unloaded latency imply, n·B/p50. In steady state
@@ -100,7 +100,7 @@ export class AdaptiveLimit implements LimitAlgorithm {
   private lastGood: number;
   /** Limit (or in-flight) at which the host last showed overload; undefined when unknown. */
   private ceiling: number | undefined;
-  /** Latency shrinks since the ceiling was last forgotten. */
+  /** Times overload or queueing was seen since the ceiling was last forgotten. */
   private confirmations = 0;
   /** The whole limit and answers per second of the reading the last step up was taken from. */
   private stepFrom: { limit: number; throughput: number } | undefined;
@@ -111,6 +111,12 @@ export class AdaptiveLimit implements LimitAlgorithm {
   private probe: Probe | undefined;
   /** A probe is wanted at the next demand-limited reading: startup has just ended. */
   private probeDue = false;
+  /**
+   * The host has just become busy (first epoch, or first after idle). That epoch is partial: its
+   * time-averaged in-flight counts the time before the first request, so its reading would look
+   * under-used and decide nothing while delaying the first decision by a window.
+   */
+  private arriving = true;
   /** Answers per second in the previous epoch. */
   private servedRate = 0;
   private generation = 0;
@@ -150,6 +156,7 @@ export class AdaptiveLimit implements LimitAlgorithm {
     const holding = this.holdLeft > 0;
     if (holding) this.holdLeft -= 1;
     if (isIdle(stats)) {
+      this.arriving = true;
       this.resetLatency();
       this.limit += (this.initial - this.limit) * this.o.idle_decay;
     } else {
@@ -191,7 +198,7 @@ export class AdaptiveLimit implements LimitAlgorithm {
     this.resetLatency();
     const factor = signal === 'overload' ? this.o.overload_cut : this.o.error_cut;
     const inUse = Math.min(this.whole, Math.max(1, stats.inflightPeak));
-    this.ceiling = inUse;
+    this.remember(inUse);
     this.limit = clamp(inUse * factor, this.o.min_limit, this.o.max_limit);
     this.stage = 'steady';
     this.holdLeft = this.o.hold_epochs;
@@ -205,6 +212,10 @@ export class AdaptiveLimit implements LimitAlgorithm {
   private judge(stats: HostEpochStats, seconds: number, holding: boolean): void {
     const pacerBinding = this.pacer.binding(stats.started / seconds);
     if (!holding) this.tunePacer(stats);
+    if (this.arriving) {
+      this.arriving = false;
+      return;
+    }
     if (this.probe?.settling) {
       this.probe.settling = false;
       return;
@@ -298,7 +309,7 @@ export class AdaptiveLimit implements LimitAlgorithm {
     const proportional = reading.p50 <= probe.reference.ms * Math.sqrt(to / probe.from);
     if (proportional) {
       // The host queued at the probe's starting limit: growth from here must not step over it again.
-      this.ceiling = Math.min(this.ceiling ?? Number.POSITIVE_INFINITY, probe.from);
+      this.remember(Math.min(this.ceiling ?? Number.POSITIVE_INFINITY, probe.from));
       this.startProbe(reading);
     } else {
       // Going back up is a step like any other: the next readings show whether it bought throughput.
@@ -341,7 +352,7 @@ export class AdaptiveLimit implements LimitAlgorithm {
    * limit and no higher than the one in force.
    */
   private endStartup(ceiling: number, reading: LatencyReading, base: LogEstimate): void {
-    this.ceiling = ceiling;
+    this.remember(ceiling);
     const capacity = Math.floor((reading.inflight * base.ms) / reading.p50);
     this.limit = clamp(Math.min(this.whole, Math.max(this.lastGood, capacity)), this.o.min_limit, this.o.max_limit);
     this.leaveStartup();
@@ -363,8 +374,13 @@ export class AdaptiveLimit implements LimitAlgorithm {
       this.shrink(latency.g);
       return;
     }
-    // Here a reading is either clear or as long as a window may be: then its median decides.
+    // Here a reading is either clear or as long as a window may be: then its median decides, except
+    // for the step into a remembered ceiling, which only a clear reading takes. One request over a
+    // small host's capacity raises the median by less than the tolerance (the client's own time
+    // between requests hides part of the queueing), so an undecided reading just below the level
+    // where queueing showed is no evidence that the host has grown.
     if (latency.above || !mayGrow) return;
+    if (!latency.atBaseline && this.ceiling !== undefined && this.whole + 1 >= this.ceiling) return;
     const near = this.o.near_ceiling_fraction;
     if (this.ceiling !== undefined && this.limit > this.ceiling / near) {
       this.ceiling = undefined;
@@ -395,8 +411,7 @@ export class AdaptiveLimit implements LimitAlgorithm {
    */
   private shrink(g: number): void {
     const whole = this.whole;
-    this.ceiling = whole;
-    this.confirmations += 1;
+    this.remember(whole);
     this.inflatedRun = 0;
     this.stepFrom = undefined;
     this.limit = clamp(Math.min(this.limit * (1 - 0.5 * (1 - g)), whole - 1), this.o.min_limit, this.o.max_limit);
@@ -405,7 +420,7 @@ export class AdaptiveLimit implements LimitAlgorithm {
   /**
    * √L far from a remembered ceiling and 1 near it, scaled down as the median approaches the
    * tolerance. The last request up to the ceiling itself comes in fractions, halved with every
-   * latency shrink from it: a host held at its capacity is probed above it ever more rarely, since
+   * sighting of the ceiling: a host held at its capacity is probed above it ever more rarely, since
    * one request over a small host's capacity is a large share of its load.
    */
   private growthStep(headroom: number): number {
@@ -415,6 +430,12 @@ export class AdaptiveLimit implements LimitAlgorithm {
     }
     const room = this.o.near_ceiling_fraction * this.ceiling - this.limit;
     return room <= 0 ? 1 : Math.max(1, Math.min(Math.sqrt(this.limit), room) * headroom);
+  }
+
+  /** Every sighting of overload or queueing makes the next step up into the ceiling smaller. */
+  private remember(ceiling: number): void {
+    this.ceiling = ceiling;
+    this.confirmations += 1;
   }
 
   /** Drops latency evidence gathered under another limit; an interrupted probe gives its limit back. */
