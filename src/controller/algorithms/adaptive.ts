@@ -280,7 +280,7 @@ export class AdaptiveLimit implements LimitAlgorithm {
     if (base === undefined) return false;
     const latency = this.verdict(reading, base);
     if (latency.g < 1) return false;
-    if (this.stage === 'startup') return latency.above;
+    if (this.stage === 'startup') return latency.above && this.stepped;
     return !latency.atBaseline && !(latency.above && this.saturated(reading));
   }
 
@@ -326,15 +326,15 @@ export class AdaptiveLimit implements LimitAlgorithm {
   }
 
   /**
-   * Growth stops at clear queueing, and without falling back at a median still above the tolerance
-   * when the window could not run longer.
+   * Growth stops at clear queueing after a step up, and without falling back at a median still
+   * above the tolerance when the window could not run longer.
    */
   private startup(latency: Verdict, reading: LatencyReading, base: LogEstimate, mayGrow: boolean): void {
-    if (latency.g < 1) {
+    if (this.stepped && latency.g < 1) {
       this.endStartup(this.whole, reading, base);
       return;
     }
-    if (latency.above) {
+    if (this.stepped && latency.above) {
       this.leaveStartup();
       return;
     }
@@ -343,6 +343,16 @@ export class AdaptiveLimit implements LimitAlgorithm {
     const cap = Math.min(this.o.max_limit, this.ceiling ?? Number.POSITIVE_INFINITY);
     this.limit = Math.max(this.limit, Math.min(this.limit * this.o.startup_growth, cap));
     if (this.ceiling !== undefined && this.limit >= this.o.near_ceiling_fraction * this.ceiling) this.leaveStartup();
+  }
+
+  /**
+   * Whether L stands above the last limit that read within the tolerance in startup. Only such a
+   * step can have caused queueing: latency that rose without one rose with something else (the
+   * client's own load, the host's other users), and ending startup on it would hold a host that
+   * was never tried above its starting limit there.
+   */
+  private get stepped(): boolean {
+    return this.whole > wholeLimit(this.lastGood, this.o.min_limit, this.o.max_limit);
   }
 
   /**
