@@ -28,7 +28,7 @@ const MIN_LOG_SE = 0.002;
 
 /** What one latency decision is based on: a window of one or more epochs. */
 export interface LatencyReading {
-  /** Median TTFB in milliseconds, less the client's own event-loop delay. */
+  /** Median TTFB in milliseconds. */
   p50: number;
   /** Standard error of the median's natural logarithm. */
   logSe: number;
@@ -59,7 +59,6 @@ export class LatencyWindow {
   private limits = 0;
   private served = 0;
   private seconds = 0;
-  private lagMs = 0;
   private read = false;
 
   constructor(
@@ -78,7 +77,6 @@ export class LatencyWindow {
     this.epochs += 1;
     this.served += servedCount(stats);
     this.seconds += seconds;
-    this.lagMs += stats.ttfbLagMs;
     this.demandSeconds += stats.demandLimitedSeconds;
     this.epochSeconds += stats.epochSeconds;
     this.inflight += stats.inflightAvg;
@@ -100,17 +98,10 @@ export class LatencyWindow {
   }
 
   private reading(samples: number): LatencyReading {
-    // The client's own mean delay is taken out of every quantile, but never more than three
-    // quarters of one: an estimate that large is more likely off than the host that fast.
-    const lag = this.lagMs / samples;
-    const at = (q: number) => {
-      const ms = quantile(this.hist, q);
-      return Math.max(ms - lag, ms / 4);
-    };
     // TTFBs are roughly log-normal, so the spread and the error are taken in log space.
-    const sigma = Math.log(at(0.75) / at(0.25)) / NORMAL_IQR;
+    const sigma = Math.log(quantile(this.hist, 0.75) / quantile(this.hist, 0.25)) / NORMAL_IQR;
     return {
-      p50: at(0.5),
+      p50: quantile(this.hist, 0.5),
       logSe: Math.max(MIN_LOG_SE, (MEDIAN_SE_FACTOR * sigma) / Math.sqrt(samples)),
       full: samples >= this.minSamples,
       first: !this.read,
@@ -131,7 +122,6 @@ export class LatencyWindow {
     this.limits = 0;
     this.served = 0;
     this.seconds = 0;
-    this.lagMs = 0;
     this.read = false;
   }
 }

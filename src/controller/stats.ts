@@ -10,7 +10,6 @@ import { emptyStats, OUTCOME_CLASSES, type HostEpochStats } from './types.js';
 const SUMMED_SCALARS = [
   'staleOutcomes',
   'started',
-  'ttfbLagMs',
   'inflightAvg',
   'inflightPeak',
   'demandLimitedSeconds',

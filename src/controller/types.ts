@@ -36,11 +36,6 @@ export interface HostEpochStats {
   staleOutcomes: number;
   /** Requests started this epoch. */
   started: number;
-  /**
-   * The client's own event-loop delay (ms) summed over this epoch's TTFB samples: divided by the
-   * samples, how much of each TTFB was the client being busy rather than the host being slow.
-   */
-  ttfbLagMs: number;
   /** Time-averaged number of requests in flight over the epoch. */
   inflightAvg: number;
   /** Highest in-flight count seen this epoch. */
@@ -87,7 +82,6 @@ export function emptyStats(): HostEpochStats {
     outcomes: Object.fromEntries(OUTCOME_CLASSES.map((c) => [c, 0])) as Record<OutcomeClass, number>,
     staleOutcomes: 0,
     started: 0,
-    ttfbLagMs: 0,
     inflightAvg: 0,
     inflightPeak: 0,
     demandLimitedSeconds: 0,

@@ -13,7 +13,6 @@ import { Deque } from './deque.js';
 import { EngineError, type ErrorContext } from './errors.js';
 import type { FetchResult } from './fetcher.js';
 import { HostState, type Task } from './host-state.js';
-import { loopLagMs } from './loop-lag.js';
 import { MinHeap } from './min-heap.js';
 import type { EngineOptions } from './options.js';
 import { RetryPolicy } from './retry.js';
@@ -253,8 +252,7 @@ export class Dispatcher<P = unknown> {
     const now = this.now();
     host.advance(now);
     this.inflightCount--;
-    // The loop's lateness now stands for its lateness when the headers came: bodies are small.
-    host.finish(result.ok ? 'ok' : result.error.outcome, generation, result.ttfbMs, loopLagMs());
+    host.finish(result.ok ? 'ok' : result.error.outcome, generation, result.ttfbMs);
     if (result.ok) {
       const { status, body, ttfbMs, url, contentType } = result;
       this.deliver({ ok: true, item: task.item, status, body, ttfbMs, finalUrl: url, contentType, ...attemptsOf(task) });

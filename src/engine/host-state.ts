@@ -126,16 +126,10 @@ export class HostState<T> {
     return task;
   }
 
-  /**
-   * Counts a finished request sent under `generation`; its TTFB when it got headers, and how late
-   * the client's event loop ran then (the part of the TTFB that was the client's).
-   */
-  finish(outcome: OutcomeClass, generation: number, ttfbMs: number | null, lagMs = 0): void {
+  /** Counts a finished request sent under `generation`; its TTFB when it got headers. */
+  finish(outcome: OutcomeClass, generation: number, ttfbMs: number | null): void {
     this.inflight--;
-    if (ttfbMs !== null) {
-      recordSample(this.epoch.ttfbHist, ttfbMs);
-      this.epoch.ttfbLagMs += Math.min(lagMs, ttfbMs);
-    }
+    if (ttfbMs !== null) recordSample(this.epoch.ttfbHist, ttfbMs);
     if (generation === this.share.generation) this.epoch.outcomes[outcome]++;
     else this.epoch.staleOutcomes++;
   }

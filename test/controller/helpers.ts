@@ -14,8 +14,6 @@ export interface StatsFill {
   demandLimited?: number;
   backlog?: number;
   retryAfterUntil?: number;
-  /** The client's event-loop delay in ms, the same for every TTFB sample. */
-  lagMs?: number;
 }
 
 /** One rank's one-second epoch with the given contents. */
@@ -31,7 +29,6 @@ export function epochStats(fill: StatsFill = {}): HostEpochStats {
   stats.demandLimitedSeconds = fill.demandLimited ?? 0;
   stats.backlog = fill.backlog ?? 0;
   stats.retryAfterUntil = fill.retryAfterUntil ?? 0;
-  stats.ttfbLagMs = (fill.lagMs ?? 0) * (fill.ttfb ?? []).reduce((n, [, count]) => n + count, 0);
   return stats;
 }
 

@@ -26,16 +26,6 @@ describe('latency window', () => {
     assert.equal(w.add(busyEpoch(30, 100, 4), 4, 1)!.first, true);
   });
 
-  it("takes the client's own event-loop delay out of the median, but never more than three quarters of it", () => {
-    const w = new LatencyWindow(20, 10);
-    // A 20 ms host measured by a client whose loop ran 40 ms late: 60 ms TTFBs.
-    const busy = w.add(busyEpoch(30, 60, 2, { lagMs: 40 }), 2, 1)!;
-    assert.ok(Math.abs(busy.p50 / 20 - 1) < 0.1, `median ${busy.p50}`);
-    w.reset();
-    const implausible = w.add(busyEpoch(30, 60, 2, { lagMs: 100 }), 2, 1)!;
-    assert.ok(Math.abs(implausible.p50 / 15 - 1) < 0.1, `median ${implausible.p50}`);
-  });
-
   it('is read after max_window_epochs even with few samples, and dropped when it has none', () => {
     const w = new LatencyWindow(20, 3);
     assert.equal(w.add(busyEpoch(2, 100, 1), 1, 1), undefined);
