@@ -23,7 +23,9 @@ import { tsvField, tsvValues, type TsvBatch } from '../io/tsv.js';
 import { writeCsvAtomic } from '../io/csv.js';
 import { SMALL_SERVERS } from './layout.js';
 import { parseImageUrl } from './url.js';
-import { deriveUuid, fnv1a } from './uuid.js';
+import { plainNetloc, type Netloc } from './url-fast.js';
+import { ServerTable } from './urls-servers.js';
+import { deriveUuid, fnv1a, fnv1aBytes } from './uuid.js';
 import { writeUrlsRecord } from './urls-record.js';
 import { writeUuidRecord } from './urls-dedupe.js';
 import { InitWorkers } from './urls-pool.js';
@@ -105,16 +107,6 @@ class Columns {
   }
 }
 
-/** fnv1a over bytes: the same as fnv1a over a string of the same (ASCII) characters. */
-function fnv1aBytes(buf: Uint8Array, start: number, end: number): number {
-  let h = 0x811c9dc5;
-  for (let i = start; i < end; i++) {
-    h ^= buf[i]!;
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
 /** The row's values in global column order. */
 function globalValues(mapping: ColumnMapping, values: readonly (string | null)[]): (string | null)[] {
   const out = new Array<string | null>(mapping.source.length);
@@ -144,27 +136,13 @@ export async function initialize(config: LoadedConfig, ctx: StageContext): Promi
     const expanded = /\.gz(ip)?$/i.test(config.path_to_input) ? inputBytes * GZIP_EXPANSION : inputBytes;
     const serverBuckets = Math.min(4096, Math.max(1, Math.ceil(expanded / BYTES_PER_SERVER_BUCKET)));
     const columns = new Columns();
-    // Servers by id: records carry the id, so routing them back never decodes a name.
-    const serverIds = new Map<string, number>();
-    const serverNames: string[] = [];
-    const serverRows: number[] = [];
-    const serverBucket: number[] = [];
+    const servers = new ServerTable(serverBuckets);
     const byServer = new RecordSpill(path.join(layout.initScratch, 'by-server'), serverBuckets, budget / 2);
     const byUuid = new RecordSpill(path.join(layout.initScratch, 'by-uuid'), UUID_BUCKETS, budget / 2);
     const progress = ctx.progress('initialize: reading input', 'rows');
     let inputRows = 0;
-    const serverIdOf = (server: string): number => {
-      let id = serverIds.get(server);
-      if (id === undefined) {
-        id = serverNames.length;
-        serverIds.set(server, id);
-        serverNames.push(server);
-        serverRows.push(0);
-        serverBucket.push(fnv1a(server) % serverBuckets);
-      }
-      serverRows[id]!++;
-      return id;
-    };
+    /** Where plainNetloc found the current row's server name. */
+    const netloc: Netloc = { hostStart: 0, hostEnd: 0, portStart: 0, portEnd: 0 };
     /** Any row, as strings: validated, its uuid derived when missing, spilled by server and by uuid. */
     const accept = (rowNumber: number, rowColumns: readonly string[], values: (string | null)[]): void => {
       const mapping = columns.mapping(rowColumns);
@@ -175,17 +153,17 @@ export async function initialize(config: LoadedConfig, ctx: StageContext): Promi
         rejected.add(rowNumber, parsed.reason, uuid, identifier, null, JSON.stringify(rowRecord(rowColumns, values)));
         return;
       }
-      const id = serverIdOf(parsed.serverName);
-      const bucket = serverBucket[id]!;
+      const id = servers.add(parsed.serverName);
+      const bucket = servers.buckets[id]!;
       writeUrlsRecord(byServer.begin(bucket), rowNumber, id, uuid, globalValues(mapping, values));
       byServer.end();
       writeUuidRecord(byUuid.begin(fnv1a(uuid) % UUID_BUCKETS), rowNumber, bucket, uuid);
       byUuid.end();
     };
     /**
-     * The same for a TSV batch without decoding it: only the URL becomes a string; the uuid and the
-     * values are copied as bytes. Rows this cannot take as they are (no uuid, a URL to reject) go
-     * through accept().
+     * The same for a TSV batch without decoding it: the server name of a plain URL is found in its
+     * bytes (any other URL becomes a string for the full parser); the uuid and the values are copied
+     * as bytes. Rows this cannot take as they are (no uuid, a URL to reject) go through accept().
      */
     const acceptTsv = (batch: TsvBatch): void => {
       const mapping = columns.mapping(batch.columns);
@@ -197,14 +175,20 @@ export async function initialize(config: LoadedConfig, ctx: StageContext): Promi
         const at = r * stride;
         const uuidStart = mapping.uuid < 0 ? 0 : bounds[at + mapping.uuid]!;
         const uuidEnd = mapping.uuid < 0 ? 0 : bounds[at + mapping.uuid + 1]! - 1;
-        const identifier = mapping.identifier < 0 ? null : tsvField(batch, r, mapping.identifier);
-        const parsed = uuidEnd > uuidStart ? parseImageUrl(identifier) : null;
-        if (!parsed?.ok) {
-          accept(rowNumber, batch.columns, tsvValues(batch, r));
-          continue;
+        const urlStart = mapping.identifier < 0 ? 0 : bounds[at + mapping.identifier]!;
+        const urlEnd = mapping.identifier < 0 ? 0 : bounds[at + mapping.identifier + 1]! - 1;
+        let id: number;
+        if (uuidEnd > uuidStart && plainNetloc(buf, urlStart, urlEnd, netloc)) {
+          id = servers.addNetloc(buf, netloc);
+        } else {
+          const parsed = uuidEnd > uuidStart ? parseImageUrl(mapping.identifier < 0 ? null : tsvField(batch, r, mapping.identifier)) : null;
+          if (!parsed?.ok) {
+            accept(rowNumber, batch.columns, tsvValues(batch, r));
+            continue;
+          }
+          id = servers.add(parsed.serverName);
         }
-        const id = serverIdOf(parsed.serverName);
-        const bucket = serverBucket[id]!;
+        const bucket = servers.buckets[id]!;
         const w = byServer.begin(bucket);
         w.f64(rowNumber);
         w.u32(id);
@@ -271,14 +255,14 @@ export async function initialize(config: LoadedConfig, ctx: StageContext): Promi
     // in name order. Decided from the pass-1 counts, so removing duplicates cannot move a server
     // between the two.
     const bucketServers: number[][] = Array.from({ length: serverBuckets }, () => []);
-    for (let id = 0; id < serverNames.length; id++) bucketServers[serverBucket[id]!]!.push(id);
+    for (let id = 0; id < servers.names.length; id++) bucketServers[servers.buckets[id]!]!.push(id);
     const partitions: [string, number, number][] = [];
     const serverIndex: [string, string, number, number, number][] = [];
     const maxInFlight = BATCHES_IN_FLIGHT_PER_WORKER * Math.max(1, workers.size);
     const writing = new Set<Promise<void>>();
     let failure: unknown = null;
     /** Hands one packed batch (its servers' framed records, in order) to the workers; waits while too many are in flight. */
-    const writePacked = async (partitionId: number, records: Uint8Array[], rows: number, servers: number[]) => {
+    const writePacked = async (partitionId: number, records: Uint8Array[], rows: number, ids: number[]) => {
       partitions.push([SMALL_SERVERS, partitionId, rows]);
       let bytes = 0;
       for (const r of records) bytes += r.length;
@@ -293,7 +277,7 @@ export async function initialize(config: LoadedConfig, ctx: StageContext): Promi
         .writeBatch({
           file: layout.urlsBatch(SMALL_SERVERS, partitionId, layout.urlsStaging),
           columns: columns.names,
-          servers: servers.map((id): [number, string] => [id, serverNames[id]!]),
+          servers: ids.map((id): [number, string] => [id, servers.names[id]!]),
           records: joined,
           rows,
         })
@@ -317,8 +301,8 @@ export async function initialize(config: LoadedConfig, ctx: StageContext): Promi
         columns: columns.names,
         batchSize,
         serverIds: ids,
-        serverNames: ids.map((id) => serverNames[id]!),
-        small: Uint8Array.from(ids, (id) => (serverRows[id]! < smallLimit ? 1 : 0)),
+        serverNames: ids.map((id) => servers.names[id]!),
+        small: Uint8Array.from(ids, (id) => (servers.rows[id]! < smallLimit ? 1 : 0)),
         duplicates: Float64Array.from(duplicates[b]!),
       });
       duplicates[b] = [];
@@ -342,25 +326,28 @@ export async function initialize(config: LoadedConfig, ctx: StageContext): Promi
       for (const row of result.rejected) rejected.add(...row);
       for (const p of result.partitions) partitions.push(p);
       for (const [server, count, rows] of result.bigServers) serverIndex.push([server, server, 0, count, rows]);
-      // Small servers: whole servers packed into shared batches, never split across two.
+      // Small servers: whole servers packed into shared batches, never split across two. A bucket's
+      // servers' records are back to back, so a batch takes one run of them per bucket.
       let from = 0;
+      let to = 0;
       for (let i = 0; i < result.smallIds.length; i++) {
         const id = result.smallIds[i]!;
         const rows = result.smallRows[i]!;
-        const bytes = result.smallBytes[i]!;
         if (packedRows + rows > batchSize) {
+          if (to > from) packed.push(result.smallRecords.subarray(from, to));
+          from = to;
           await writePacked(smallPartition++, packed, packedRows, packedServers);
           packed = [];
           packedRows = 0;
           packedServers = [];
         }
-        packed.push(result.smallRecords.subarray(from, from + bytes));
-        from += bytes;
+        to += result.smallBytes[i]!;
         packedRows += rows;
         packedServers.push(id);
-        serverIndex.push([serverNames[id]!, SMALL_SERVERS, smallPartition, 1, rows]);
+        serverIndex.push([servers.names[id]!, SMALL_SERVERS, smallPartition, 1, rows]);
         smallServers++;
       }
+      if (to > from) packed.push(result.smallRecords.subarray(from, to));
       progressWrite.update((b + 1) / serverBuckets, b + 1);
     }
     if (packed.length) await writePacked(smallPartition++, packed, packedRows, packedServers);

@@ -25,3 +25,13 @@ export function fnv1a(s: string): number {
   }
   return h >>> 0;
 }
+
+/** fnv1a over bytes: the same as fnv1a over a string of the same (ASCII) characters. */
+export function fnv1aBytes(buf: Uint8Array, start: number, end: number): number {
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i++) {
+    h ^= buf[i]!;
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
