@@ -268,6 +268,16 @@ describe('adaptive controller on small hosts', () => {
     assert.ok(Math.max(...limits) <= bound(capacity), limits.join(' '));
   });
 
+  it('ends startup on latency that rose with a step up, not on a rise at the limit it started at', () => {
+    const c = seeded(4);
+    // The first epoch is partial and skipped; then readings at the starting limit with no work
+    // waiting, so no step is taken ...
+    for (let e = 1; e <= 3; e++) decideOnce(c, busyEpoch(100, 100, 4, { demandLimited: 0 }), T0 + e * 1000);
+    // ... and the same limit reads 15 % slower with work waiting: the client got busier, not the host.
+    const d = decideOnce(c, busyEpoch(100, 115, 4), T0 + 4000);
+    assert.ok(d.limit > 4, `limit ${d.limit}: startup went on`);
+  });
+
   it('grows only when the host was actually run at its limit', () => {
     const grow = (inflight: number): number => {
       const c = seeded(10);

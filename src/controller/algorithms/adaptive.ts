@@ -10,8 +10,9 @@
  *   showed). Readings taken at or above it are kept out of the baseline; steady growth near it is
  *   +1 rather than +√L, and the last request up to it comes in fractions, halved with every time
  *   the ceiling is seen again, and only on clear readings, so a host held at its capacity is probed
- *   above it ever more rarely: one request over a small host's capacity is a large share of its load. Once L grows past
- *   ceiling / near_ceiling_fraction without trouble, the ceiling is forgotten (the host got faster).
+ *   above it ever more rarely: one request over a small host's capacity is a large share of its
+ *   load. Once L grows past ceiling / near_ceiling_fraction without trouble, the ceiling is
+ *   forgotten (the host got faster).
  * - Medians and the baseline carry standard errors (latency-window.ts), and every comparison
  *   allows for both. "Inflated" (g < 1) means even the low end of the band is above B·(1+tol);
  *   "clear" means even its high end is within. A reading in between gathers more epochs, up to
