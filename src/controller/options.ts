@@ -120,10 +120,17 @@ export interface ControllerOptions {
   demand_limited_fraction: number;
   /**
    * Time-averaged requests in flight, all ranks together, over the limit, below which a latency
-   * reading neither grows nor shrinks the limit: a share left unused (ranks out of work, or a client
-   * that is itself the bottleneck and slows every host's TTFB) says nothing about the host. Default 0.9.
+   * reading neither grows nor shrinks the limit: a share left unused (ranks out of work) says nothing
+   * about the host. Default 0.9.
    */
   utilisation_fraction: number;
+  /**
+   * Share of the time the client's event loop (every rank's, on average) was busy over a reading at
+   * or above which its latency neither grows nor shrinks the limit nor enters the baseline: the
+   * client was then the bottleneck, and its own queueing inflated every host's TTFB alike (on a
+   * saturated client by as much as the hosts' own latency). Default 0.9.
+   */
+  client_busy_fraction: number;
   /**
    * Within this fraction of the remembered ceiling the limit grows by 1 instead of √L (and the last
    * request up to the ceiling in fractions). Default 0.8.
@@ -181,6 +188,7 @@ export const DEFAULT_CONTROLLER_OPTIONS: ControllerOptions = {
   max_window_epochs: 10,
   demand_limited_fraction: 0.5,
   utilisation_fraction: 0.9,
+  client_busy_fraction: 0.9,
   near_ceiling_fraction: 0.8,
   overload_share: 0.02,
   overload_cut: 0.7,

@@ -14,6 +14,7 @@ const SUMMED_SCALARS = [
   'inflightPeak',
   'demandLimitedSeconds',
   'epochSeconds',
+  'clientBusySeconds',
   'backlog',
 ] as const;
 

@@ -42,8 +42,13 @@ export interface HostEpochStats {
   inflightPeak: number;
   /** Seconds (summed over ranks) during which the rank had queued work but was at its share. */
   demandLimitedSeconds: number;
-  /** Length of the epoch in seconds (summed over ranks, so the ratio above is a fraction). */
+  /** Length of the epoch in seconds (summed over ranks, so the ratios above and below are fractions). */
   epochSeconds: number;
+  /**
+   * Seconds (summed over ranks) the rank's event loop was busy: near epochSeconds, the client itself
+   * is the bottleneck, and its own queueing is part of every TTFB it measures.
+   */
+  clientBusySeconds: number;
   /** Requests waiting for this host (queued, not in flight), at the end of the epoch. */
   backlog: number;
   /** Absolute time (ms since the Unix epoch) until which the host asked us to wait (Retry-After); 0 if none. */
@@ -86,6 +91,7 @@ export function emptyStats(): HostEpochStats {
     inflightPeak: 0,
     demandLimitedSeconds: 0,
     epochSeconds: 0,
+    clientBusySeconds: 0,
     backlog: 0,
     retryAfterUntil: 0,
   };

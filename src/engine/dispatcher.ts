@@ -8,6 +8,7 @@
  * share), new work, a new share, or a time (retry due, block over, pacing token) kept in one timer
  * heap.
  */
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import type { HostEpochStats, HostShare } from '../controller/types.js';
 import { Deque } from './deque.js';
 import { EngineError, type ErrorContext } from './errors.js';
@@ -104,6 +105,8 @@ export class Dispatcher<P = unknown> {
   private handlerError: unknown = null;
   private drainWaiters: (() => void)[] = [];
   private epochStart: number;
+  /** Event-loop utilisation at the epoch's start: the share of the epoch the client itself was busy. */
+  private loopAtStart: EventLoopUtilization = performance.eventLoopUtilization();
   private readonly now: () => number;
   private readonly retry: RetryPolicy;
 
@@ -156,10 +159,15 @@ export class Dispatcher<P = unknown> {
    */
   takeEpochStats(nowMs: number): Map<string, HostEpochStats> {
     const epochMs = Math.max(0, nowMs - this.epochStart);
+    const loop = performance.eventLoopUtilization();
+    const clientBusySeconds = (performance.eventLoopUtilization(loop, this.loopAtStart).utilization * epochMs) / 1000;
+    this.loopAtStart = loop;
     const out = new Map<string, HostEpochStats>();
     for (const [key, host] of this.hosts) {
       host.advance(nowMs);
-      out.set(key, host.takeStats(epochMs));
+      const stats = host.takeStats(epochMs);
+      stats.clientBusySeconds = clientBusySeconds;
+      out.set(key, stats);
       if (host.idle) {
         host.removed = true;
         this.hosts.delete(key);

@@ -289,3 +289,37 @@ describe('adaptive controller on small hosts', () => {
     assert.equal(grow(5), 10, 'half the limit unused: holds');
   });
 });
+
+describe('adaptive controller behind a saturated client', () => {
+  // The client's own queueing, changing from epoch to epoch, for the first 30 s; then none.
+  const saturatedFor30s = (start: number) => (t: number): number =>
+    t - start < 30_000 ? 60 + 120 * ((Math.floor((t - start) / 1000) * 7) % 5) / 4 : 0;
+
+  it('learns no false ceiling from latency the client added, and reaches capacity once the client frees up', () => {
+    const host: SimHost = { capacity: 16, serviceMs: 80, spread: 0.2 };
+    const run = (options?: Partial<typeof DEFAULT_CONTROLLER_OPTIONS>) => {
+      const c = new Controller(options === undefined ? undefined : controllerOptions(options));
+      c.seed(HOST, 3);
+      return simulate(c, HOST, host, { epochs: 70, seed: 3, clientDelayMs: saturatedFor30s(T0) });
+    };
+    // 6 to 30 s after the client freed up.
+    const after = (r: ReturnType<typeof run>) => r.epochs.slice(36);
+    const freed = after(run());
+    assert.ok(mean(freed.map((e) => e.goodput)) >= 0.9 * capacityRate(host), freed.map((e) => e.applied.limit).join(' '));
+    assert.ok(freed.every((e) => e.peakAtHost <= 1.1 * host.capacity + 1), freed.map((e) => e.peakAtHost).join(' '));
+    // Judged on latency alone (as if the client were never busy), the same run holds the host back.
+    const fooled = after(run({ client_busy_fraction: 2 }));
+    assert.ok(mean(fooled.map((e) => e.goodput)) < 0.9 * capacityRate(host), 'the test tells the two apart');
+  });
+
+  it('lets a slow host grow with its answers while the client is saturated, and not past what raised them', () => {
+    const host: SimHost = { capacity: 24, serviceMs: 300, spread: 0.2 };
+    const c = seeded();
+    const run = simulate(c, HOST, host, { epochs: 29, seed: 5, clientDelayMs: saturatedFor30s(T0) });
+    const limits = run.epochs.map((e) => e.applied.limit);
+    assert.ok(Math.max(...limits) >= 12, `limits ${limits.join(' ')}: startup went on`);
+    const peaks = run.epochs.map((e) => e.peakAtHost);
+    assert.ok(Math.max(...peaks) <= 1.5 * host.capacity, `at the host: ${peaks.join(' ')}`);
+    assert.ok(run.epochs.every((e) => e.decision.generation === 0), 'no hard cut');
+  });
+});

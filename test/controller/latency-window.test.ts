@@ -5,7 +5,7 @@ import { busyEpoch } from './helpers.js';
 
 /** A full reading with this median and standard error. */
 function reading(p50: number, logSe: number): LatencyReading {
-  return { p50, logSe, full: true, first: true, demandLimited: 1, utilisation: 1, inflight: 1, throughput: 1 };
+  return { p50, logSe, full: true, first: true, demandLimited: 1, clientBusy: 0, utilisation: 1, inflight: 1, throughput: 1 };
 }
 
 describe('latency window', () => {

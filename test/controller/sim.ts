@@ -55,6 +55,12 @@ export interface SimOptions {
   ranks?: number;
   /** URLs each rank has for the host (instead of `ranks` ranks with endless work). */
   work?: readonly number[];
+  /**
+   * The client's own queueing during the epoch starting at t, ms: while above 0 the client is
+   * saturated (its event loop busy all the time), and every answer reaches it that much after the
+   * host sent it, a delay the host does not see. Default: none.
+   */
+  clientDelayMs?: (tMs: number) => number;
 }
 
 /** What happened in one epoch, and the decision taken at its end. */
@@ -69,6 +75,8 @@ export interface EpochRecord {
   stats: HostEpochStats;
   /** Highest number of requests in flight at once, all ranks together. */
   peakInFlight: number;
+  /** Highest number of them the host was working on at once (fewer while the client delays answers). */
+  peakAtHost: number;
   /** Answers (2xx) per second. */
   goodput: number;
 }
@@ -92,7 +100,10 @@ export function rng(seed: number): () => number {
 }
 
 interface Flight {
+  /** When the client sees the answer. */
   doneAt: number;
+  /** When the host has sent it: until then the request counts against its capacity. */
+  hostDoneAt: number;
   outcome: OutcomeClass;
   /** TTFB when response headers came back. */
   ttfb: number | undefined;
@@ -100,7 +111,7 @@ interface Flight {
   retryAfterUntil: number;
 }
 
-type Response = Omit<Flight, 'generation'>;
+type Response = Omit<Flight, 'generation' | 'doneAt'>;
 
 /** Number of 429s in an epoch that makes an engine halve its own limit until the next decision. */
 const LOCAL_BURST = 3;
@@ -111,6 +122,8 @@ const DEMAND_CAP = 1000;
 class RankEngine {
   flights: Flight[] = [];
   stats = emptyStats();
+  /** Client delay of the current epoch, ms (0: the client is not saturated). */
+  clientDelay = 0;
   private share: HostShare = { limit: 0, pacingRate: 0, blockedUntil: 0, generation: 0 };
   private localLimit = 0;
   private localBlock = 0;
@@ -172,7 +185,9 @@ class RankEngine {
       this.left -= 1;
       this.stats.started += 1;
       starts.push(t);
-      this.flights.push({ ...respond(t), generation: this.share.generation });
+      const answer = respond(t);
+      const ttfb = answer.ttfb === undefined ? undefined : answer.ttfb + this.clientDelay;
+      this.flights.push({ ...answer, ttfb, doneAt: answer.hostDoneAt + this.clientDelay, generation: this.share.generation });
     }
     if (queued && this.left > 0) this.demandLimitedMs += 1;
     if (this.left > 0 || this.flights.length > 0) this.activeMs += 1;
@@ -185,6 +200,7 @@ class RankEngine {
     this.stats.inflightAvg = this.inflightSum / epochMs;
     this.stats.demandLimitedSeconds = this.demandLimitedMs / 1000;
     this.stats.epochSeconds = this.activeMs / 1000;
+    if (this.clientDelay > 0) this.stats.clientBusySeconds = this.stats.epochSeconds;
     this.stats.backlog = queued ? Math.min(DEMAND_CAP, this.left) : 0;
     return this.stats;
   }
@@ -200,6 +216,7 @@ export function simulate(controller: Controller, host: string, model: SimHost, o
   const engines =
     opts.work?.map((urls) => new RankEngine(urls)) ?? Array.from({ length: opts.ranks ?? 1 }, () => new RankEngine());
   const inFlight = (): number => engines.reduce((n, e) => n + e.flights.length, 0);
+  const atHost = (now: number): number => engines.reduce((n, e) => n + e.flights.filter((f) => f.hostDoneAt > now).length, 0);
   let t = opts.startMs ?? 1_000_000;
   let decision = controller.decision(host, t);
   const starts: number[] = [];
@@ -207,35 +224,40 @@ export function simulate(controller: Controller, host: string, model: SimHost, o
 
   const respond = (now: number): Response => {
     if (model.dnsShare !== undefined && random() < model.dnsShare) {
-      return { doneAt: now, outcome: 'dns', ttfb: undefined, retryAfterUntil: 0 };
+      return { hostDoneAt: now, outcome: 'dns', ttfb: undefined, retryAfterUntil: 0 };
     }
     if (model.down?.(now)) {
-      return { doneAt: now + (model.connectMs ?? 500), outcome: 'connectFail', ttfb: undefined, retryAfterUntil: 0 };
+      return { hostDoneAt: now + (model.connectMs ?? 500), outcome: 'connectFail', ttfb: undefined, retryAfterUntil: 0 };
     }
-    const load = inFlight() + 1;
+    const load = atHost(now) + 1;
     if (model.queueLimit !== undefined && load > model.capacity + model.queueLimit) {
       const retryAfterUntil = model.retryAfterMs === undefined ? 0 : now + model.retryAfterMs;
-      return { doneAt: now + 2, outcome: 'tooMany', ttfb: 2, retryAfterUntil };
+      return { hostDoneAt: now + 2, outcome: 'tooMany', ttfb: 2, retryAfterUntil };
     }
     const ttfb = model.serviceMs * Math.exp(spread * normal()) * Math.max(1, load / model.capacity);
-    return { doneAt: now + ttfb, outcome: 'ok', ttfb, retryAfterUntil: 0 };
+    return { hostDoneAt: now + ttfb, outcome: 'ok', ttfb, retryAfterUntil: 0 };
   };
 
   for (let e = 0; e < opts.epochs; e++) {
     const demands = engines.map((engine) => (busy(t) ? engine.demand() : 0));
     splitDecision(decision, demands, controller.epoch).forEach((share, r) => engines[r]!.begin(share));
+    const clientDelay = opts.clientDelayMs?.(t) ?? 0;
+    for (const engine of engines) engine.clientDelay = clientDelay;
     let peakInFlight = 0;
+    let peakAtHost = 0;
     for (let tick = 0; tick < epochMs; tick++, t++) {
       for (const engine of engines) engine.complete(t);
       for (const engine of engines) engine.send(t, busy(t), respond, starts);
       peakInFlight = Math.max(peakInFlight, inFlight());
+      if (clientDelay > 0) peakAtHost = Math.max(peakAtHost, atHost(t));
     }
+    if (clientDelay === 0) peakAtHost = peakInFlight;
     const stats = engines.reduce((all, engine) => mergeStats(all, engine.finish(epochMs, busy(t))), emptyStats());
     const applied = decision;
     const next = controller.step(t, new Map([[host, stats]])).get(host);
     if (next === undefined) throw new Error(`no decision for ${host}`);
     decision = next;
-    epochs.push({ endMs: t, applied, decision, stats, peakInFlight, goodput: stats.outcomes.ok / (epochMs / 1000) });
+    epochs.push({ endMs: t, applied, decision, stats, peakInFlight, peakAtHost, goodput: stats.outcomes.ok / (epochMs / 1000) });
   }
   return { epochs, starts };
 }

@@ -252,6 +252,20 @@ describe('Dispatcher', () => {
     assert.equal(stats.outcomes.ok, 2);
   });
 
+  it('reports how much of the epoch its own event loop was busy: all of it when the client is the bottleneck', async () => {
+    const s = await server(slow(1000), '127.0.0.94');
+    const h = harness(() => share(1));
+    h.add(s, 2);
+    h.dispatcher.takeEpochStats(Date.now());
+    await sleep(200);
+    const waiting = h.dispatcher.takeEpochStats(Date.now()).get(s.hostKey)!;
+    assert.ok(waiting.clientBusySeconds < 0.5 * waiting.epochSeconds, `idle: busy ${waiting.clientBusySeconds} of ${waiting.epochSeconds} s`);
+    for (const until = Date.now() + 200; Date.now() < until; );
+    const saturated = h.dispatcher.takeEpochStats(Date.now()).get(s.hostKey)!;
+    assert.ok(saturated.clientBusySeconds > 0.9 * saturated.epochSeconds, `busy ${saturated.clientBusySeconds} of ${saturated.epochSeconds} s`);
+    await h.dispatcher.stop();
+  });
+
   it('reports backlog and in-flight of unfinished work', async () => {
     const s = await server(slow(200), '127.0.0.93');
     const h = harness(() => share(1));

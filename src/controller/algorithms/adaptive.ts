@@ -26,9 +26,10 @@
  *   the limit is queueing, as two inflated readings are; either shrinks L by 0.5·(1−g), and by a
  *   whole request at least.
  * - Latency decides only while the host was busy at L: with its time-averaged in-flight at
- *   utilisation_fraction of L (a rank that ran out of work leaves its share unused, and a client
- *   that is itself the bottleneck sends less than L and inflates every TTFB with its own queueing;
- *   neither says anything about L). L grows only when demand-limited, too.
+ *   utilisation_fraction of L (a rank that ran out of work leaves its share unused, which says
+ *   nothing about L). L grows only when demand-limited, too. Nor does it decide while the client
+ *   was the bottleneck (its event loop busy client_busy_fraction of the time): the client's own
+ *   queueing then inflates every TTFB alike.
  * - Baseline probe: L drops to min(L/(1+tol)², L−1) for one settling epoch plus one reading, as
  *   BBR's probe-RTT. It runs at the end of every startup and when the baseline rests on old
  *   readings only (a host held at its limit never runs without queueing, so the baseline would
@@ -106,6 +107,13 @@ export class AdaptiveLimit implements LimitAlgorithm {
   /** The whole limit and answers per second of the reading the last step up was taken from. */
   private stepFrom: { limit: number; throughput: number } | undefined;
   private stage: Phase = 'startup';
+  /** A limit the host's throughput did not rise to while the client was saturated; growth stays below it until it is not. */
+  private busyLimit: number | undefined;
+  /**
+   * The next client-bound reading is partly from before the step up just taken; its throughput would
+   * understate the new limit's and let the step after it pass the test above capacity.
+   */
+  private busyStepSettling = false;
   private holdLeft = 0;
   /** Consecutive latency readings above the tolerance. */
   private inflatedRun = 0;
@@ -224,6 +232,13 @@ export class AdaptiveLimit implements LimitAlgorithm {
     const applied = this.whole;
     const reading = this.window.add(stats, applied, seconds);
     if (reading === undefined) return;
+    const demandLimited = reading.demandLimited >= this.o.demand_limited_fraction;
+    const mayGrow = demandLimited && !pacerBinding && !holding;
+    if (reading.clientBusy >= this.o.client_busy_fraction) {
+      this.clientBound(reading, mayGrow);
+      return;
+    }
+    this.busyLimit = undefined;
     if (reading.full && reading.first) this.baseline.push(reading, applied);
     if (this.undecided(reading)) return;
     this.window.reset();
@@ -244,11 +259,45 @@ export class AdaptiveLimit implements LimitAlgorithm {
     const latency = this.verdict(reading, base);
     this.inflatedRun = latency.g < 1 ? this.inflatedRun + 1 : 0;
     if (holding) return;
-    const demandLimited = reading.demandLimited >= this.o.demand_limited_fraction;
-    const mayGrow = demandLimited && !pacerBinding;
     if (this.stage === 'startup') this.startup(latency, reading, base, mayGrow);
     else if (demandLimited && (this.probeDue || this.baseline.expiring(this.ceiling))) this.startProbe(reading);
     else this.steady(latency, reading, mayGrow);
+  }
+
+  /**
+   * A saturated client queues every response behind its own work (on mixed, hosts of 130 ms read
+   * 270 ms then), so latency would teach the host a false ceiling and the baseline a false floor:
+   * the reading is dropped, and a probe under way gives its limit back. Throughput still tells,
+   * by Little's law: the client's queueing is shared by all hosts, so a host below its capacity
+   * answers faster for a higher limit, one at capacity does not. Startup goes on by that test
+   * alone. Holding a host at its starting limit instead would starve the slow hosts with much
+   * work (a 320 ms host at 3 in flight gets 7 answers/s of its 99) until the client frees up,
+   * and they would then hold the run up long after the rest is done. Each step is judged on the
+   * reading after the one it was taken from (that one is partly from before it); a step that
+   * bought too little is taken back, and growth waits for the client to free up (busyLimit).
+   */
+  private clientBound(reading: LatencyReading, mayGrow: boolean): void {
+    const from = this.stepFrom;
+    this.resetLatency();
+    if (this.stage !== 'startup' || reading.utilisation < this.o.utilisation_fraction) return;
+    if (this.busyStepSettling) {
+      this.busyStepSettling = false;
+      this.stepFrom = from;
+      return;
+    }
+    if (from !== undefined && this.saturatedSince(from, reading)) {
+      this.busyLimit = this.whole;
+      this.limit = from.limit;
+      return;
+    }
+    if (!mayGrow || this.busyLimit !== undefined) return;
+    const before = this.whole;
+    const cap = Math.min(this.o.max_limit, this.ceiling ?? Number.POSITIVE_INFINITY);
+    this.limit = Math.max(this.limit, Math.min(this.limit * this.o.startup_growth, cap));
+    if (this.whole > before) {
+      this.stepFrom = { limit: before, throughput: reading.throughput };
+      this.busyStepSettling = true;
+    }
   }
 
   private verdict(reading: LatencyReading, base: LogEstimate): Verdict {
@@ -409,9 +458,12 @@ export class AdaptiveLimit implements LimitAlgorithm {
    * half as much as the limit at the last step up, a median above the tolerance is queueing.
    */
   private saturated(reading: LatencyReading): boolean {
-    const from = this.stepFrom;
+    return this.stepFrom !== undefined && this.saturatedSince(this.stepFrom, reading);
+  }
+
+  private saturatedSince(from: { limit: number; throughput: number }, reading: LatencyReading): boolean {
     const whole = this.whole;
-    if (from === undefined || whole <= from.limit) return false;
+    if (whole <= from.limit) return false;
     return reading.throughput < from.throughput * (1 + (whole / from.limit - 1) / 2);
   }
 
