@@ -107,8 +107,8 @@ export class AdaptiveLimit implements LimitAlgorithm {
   /** The whole limit and answers per second of the reading the last step up was taken from. */
   private stepFrom: { limit: number; throughput: number } | undefined;
   private stage: Phase = 'startup';
-  /** A limit the host's throughput did not rise to while the client was saturated; growth stays below it until it is not. */
-  private busyLimit: number | undefined;
+  /** Set when a step up under a saturated client bought too little: growth waits for the client to free up. */
+  private busyStepFailed = false;
   /**
    * The next client-bound reading is partly from before the step up just taken; its throughput would
    * understate the new limit's and let the step after it pass the test above capacity.
@@ -238,7 +238,7 @@ export class AdaptiveLimit implements LimitAlgorithm {
       this.clientBound(reading, mayGrow);
       return;
     }
-    this.busyLimit = undefined;
+    this.busyStepFailed = false;
     if (reading.full && reading.first) this.baseline.push(reading, applied);
     if (this.undecided(reading)) return;
     this.window.reset();
@@ -274,7 +274,7 @@ export class AdaptiveLimit implements LimitAlgorithm {
    * work (a 320 ms host at 3 in flight gets 7 answers/s of its 99) until the client frees up,
    * and they would then hold the run up long after the rest is done. Each step is judged on the
    * reading after the one it was taken from (that one is partly from before it); a step that
-   * bought too little is taken back, and growth waits for the client to free up (busyLimit).
+   * bought too little is taken back, and growth waits for the client to free up.
    */
   private clientBound(reading: LatencyReading, mayGrow: boolean): void {
     const from = this.stepFrom;
@@ -286,14 +286,13 @@ export class AdaptiveLimit implements LimitAlgorithm {
       return;
     }
     if (from !== undefined && this.saturatedSince(from, reading)) {
-      this.busyLimit = this.whole;
+      this.busyStepFailed = true;
       this.limit = from.limit;
       return;
     }
-    if (!mayGrow || this.busyLimit !== undefined) return;
+    if (!mayGrow || this.busyStepFailed) return;
     const before = this.whole;
-    const cap = Math.min(this.o.max_limit, this.ceiling ?? Number.POSITIVE_INFINITY);
-    this.limit = Math.max(this.limit, Math.min(this.limit * this.o.startup_growth, cap));
+    this.growInStartup();
     if (this.whole > before) {
       this.stepFrom = { limit: before, throughput: reading.throughput };
       this.busyStepSettling = true;
@@ -390,9 +389,14 @@ export class AdaptiveLimit implements LimitAlgorithm {
     }
     this.lastGood = this.limit;
     if (!mayGrow) return;
+    this.growInStartup();
+    if (this.ceiling !== undefined && this.limit >= this.o.near_ceiling_fraction * this.ceiling) this.leaveStartup();
+  }
+
+  /** Geometric growth, up to a remembered ceiling. */
+  private growInStartup(): void {
     const cap = Math.min(this.o.max_limit, this.ceiling ?? Number.POSITIVE_INFINITY);
     this.limit = Math.max(this.limit, Math.min(this.limit * this.o.startup_growth, cap));
-    if (this.ceiling !== undefined && this.limit >= this.o.near_ceiling_fraction * this.ceiling) this.leaveStartup();
   }
 
   /**
