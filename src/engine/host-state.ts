@@ -25,8 +25,10 @@ export class HostState<T> {
   readonly ready = new Deque<Task<T>>();
   readonly delayed = new MinHeap<Task<T>>((t) => t.notBefore);
   inflight = 0;
-  /** In the dispatcher's round-robin ring. */
+  /** In the dispatcher's ring of hosts that could start a request. */
   inRing = false;
+  /** The host's place in the ring's turn order (stride scheduling's pass value, see the dispatcher). */
+  pass = 0;
   /** Time of the wake-up the dispatcher has scheduled for this host, Infinity if none. */
   wakeAt = Number.POSITIVE_INFINITY;
   /** Dropped from the dispatcher's table (idle); stale timer entries must ignore it. */

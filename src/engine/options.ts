@@ -6,7 +6,10 @@
 import { HOMEPAGE, VERSION } from '../version.js';
 
 export interface EngineOptions {
-  /** Requests in flight at once over all hosts (this rank). Default 512. */
+  /**
+   * Requests at once over all hosts (this rank), counting those answered whose results are still
+   * being handled (image processing, writing). Default 512.
+   */
   max_inflight: number;
   /** Deadline for the TCP (and TLS) connection, including the DNS lookup, in ms. Default 10000. */
   connect_timeout_ms: number;

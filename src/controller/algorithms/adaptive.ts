@@ -268,7 +268,8 @@ export class AdaptiveLimit implements LimitAlgorithm {
    * A saturated client queues every response behind its own work (on mixed, hosts of 130 ms read
    * 270 ms then), so latency would teach the host a false ceiling and the baseline a false floor:
    * the reading is dropped, and a probe under way gives its limit back. Throughput still tells,
-   * by Little's law: the client's queueing is shared by all hosts, so a host below its capacity
+   * by Little's law, while the limit is what holds the host back (not the client's turns, see
+   * utilisation): the client's queueing is shared by all hosts, so a host below its capacity
    * answers faster for a higher limit, one at capacity does not. Startup goes on by that test
    * alone. Holding a host at its starting limit instead would starve the slow hosts with much
    * work (a 320 ms host at 3 in flight gets 7 answers/s of its 99) until the client frees up,
@@ -279,8 +280,9 @@ export class AdaptiveLimit implements LimitAlgorithm {
   private clientBound(reading: LatencyReading, mayGrow: boolean): void {
     const from = this.stepFrom;
     this.resetLatency();
-    if (this.stage !== 'startup' || reading.utilisation < this.o.utilisation_fraction) return;
-    if (this.busyStepSettling) {
+    if (this.stage !== 'startup') return;
+    // Throughput tells about L only while L held the host back, not the client's turns.
+    if (reading.utilisation < this.o.utilisation_fraction || this.busyStepSettling) {
       this.busyStepSettling = false;
       this.stepFrom = from;
       return;
