@@ -42,7 +42,11 @@ export interface LatencyReading {
   first: boolean;
   /** Share of rank-time spent demand-limited over the window. */
   demandLimited: number;
-  /** Share of rank-time the ranks' event loops were busy over the window (1: the client was the bottleneck). */
+  /**
+   * Share of rank-time the ranks' event loops were busy, in the busiest epoch of the window (1: the
+   * client was the bottleneck). The busiest, not the mean: a quiet host's window spans several
+   * epochs, and the samples of one saturated epoch (the client stalled on writing) are in its median.
+   */
   clientBusy: number;
   /** Time-averaged requests in flight (all ranks) over the limit in force, averaged over the window. */
   utilisation: number;
@@ -56,7 +60,7 @@ export class LatencyWindow {
   private hist = emptyHistogram();
   private epochs = 0;
   private demandSeconds = 0;
-  private busySeconds = 0;
+  private busiest = 0;
   private epochSeconds = 0;
   private inflight = 0;
   private limits = 0;
@@ -81,7 +85,7 @@ export class LatencyWindow {
     this.served += servedCount(stats);
     this.seconds += seconds;
     this.demandSeconds += stats.demandLimitedSeconds;
-    this.busySeconds += stats.clientBusySeconds;
+    if (stats.epochSeconds > 0) this.busiest = Math.max(this.busiest, stats.clientBusySeconds / stats.epochSeconds);
     this.epochSeconds += stats.epochSeconds;
     this.inflight += stats.inflightAvg;
     this.limits += limit;
@@ -110,7 +114,7 @@ export class LatencyWindow {
       full: samples >= this.minSamples,
       first: !this.read,
       demandLimited: this.epochSeconds > 0 ? this.demandSeconds / this.epochSeconds : 0,
-      clientBusy: this.epochSeconds > 0 ? this.busySeconds / this.epochSeconds : 0,
+      clientBusy: this.busiest,
       utilisation: this.limits > 0 ? this.inflight / this.limits : 0,
       inflight: this.inflight / this.epochs,
       throughput: this.served / this.seconds,
@@ -122,7 +126,7 @@ export class LatencyWindow {
     this.hist = emptyHistogram();
     this.epochs = 0;
     this.demandSeconds = 0;
-    this.busySeconds = 0;
+    this.busiest = 0;
     this.epochSeconds = 0;
     this.inflight = 0;
     this.limits = 0;
