@@ -125,8 +125,8 @@ export interface ControllerOptions {
    */
   utilisation_fraction: number;
   /**
-   * Share of the time the client's event loop (every rank's, on average) was busy over a reading at
-   * or above which its latency neither grows nor shrinks the limit nor enters the baseline: the
+   * Share of an epoch the client's event loop (every rank's, on average) was busy at or above which,
+   * in any epoch of a reading, its latency neither grows nor shrinks the limit nor enters the baseline: the
    * client was then the bottleneck, and its own queueing inflated every host's TTFB alike (on a
    * saturated client by as much as the hosts' own latency; at 0.86 a 130 ms host still read 190 ms).
    * Default 0.8.
