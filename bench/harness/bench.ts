@@ -7,7 +7,7 @@ import path from 'node:path';
 import { ALGORITHMS } from '../../src/controller/options.js';
 import type { ImageEncoding } from '../../src/engine/options.js';
 import { aria2Client, ensureAria2 } from './aria2.js';
-import { CEILING_SHARE, ceilingClient, ceilingPlan, steadyRate } from './ceiling.js';
+import { ceilingClient, ceilingPlan, ceilingRate } from './ceiling.js';
 import type { ScenarioPlan } from '../farm/index.js';
 import type { Client } from './client-run.js';
 import { runFigures, type RunFigures } from './figures.js';
@@ -85,7 +85,7 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
   if (ceiling === undefined) {
     log(`client ceiling: pipeline (fixed policy, no rate limit, encoding ${options.encoding}) on ${scenario.name}'s hosts made ample …`);
     const record = await measure(scenario, ceilingClient(options.encoding), path.join(runsDir, 'ceiling'), options, ceilingPlan(scenario));
-    ceiling = steadyRate(record);
+    ceiling = ceilingRate(record);
     if (!(ceiling > 0)) throw new Error('the client ceiling run downloaded nothing; see its client.log');
     log(`client ceiling: ${ceiling.toFixed(0)} images/s`);
     if (!options.keepOutput) await rm(record.client.outputDir, { recursive: true, force: true });
@@ -134,9 +134,10 @@ export function methodNotes(result: BenchmarkResult, maxSeconds: number): string
     result.ceiling.measured
       ? `The client ceiling C = ${result.ceiling.imagesPerSecond.toFixed(0)} images/s was measured first in the same run: ` +
           `the pipeline with the same image settings against the scenario's own hosts made ample (capacity 512, ~2 ms service, ` +
-          `no queue limit or token bucket), serving ${100 * CEILING_SHARE} % of its image URLs (the same sizes and formats), ` +
+          `no queue limit or token bucket), fetching all its image URLs (the same sizes and formats), ` +
           'under the fixed policy at 100,000 requests/s per host, so only the machine limits it; ' +
-          'C is its steady rate (half its images ÷ the time between the 25 % and 75 % marks). ' +
+          'C is that run\'s rate over its whole time (opening batches and writing their last row groups included, ' +
+          'as for every client). ' +
           'The oracle is then limited by min(Σ host oracle, C) at every moment (see "oracle").'
       : Number.isFinite(result.ceiling.imagesPerSecond)
         ? `The client ceiling C = ${result.ceiling.imagesPerSecond.toFixed(0)} images/s was given, not measured.`

@@ -7,6 +7,7 @@ import { emptyHistogram, mergeInto } from '../../src/controller/histogram.js';
 import type { HostReport } from '../farm/index.js';
 import type { HostWork } from './oracle.js';
 import { idealRate, idealSeconds } from './oracle.js';
+import type { ClientRun } from './client-run.js';
 import type { RunRecord } from './run.js';
 import { firstReach, throughputSeries } from './series.js';
 import { addUnloaded, ttfbInflation } from './ttfb.js';
@@ -89,10 +90,15 @@ export function hostWork(hosts: readonly HostReport[]): HostWork[] {
 const maxRatio = (hosts: readonly HostTotals[], peak: (h: HostTotals) => number): number =>
   hosts.reduce((m, h) => Math.max(m, peak(h) / h.host.capacity), 0);
 
+/** A run's duration: from the start of its download stage to its last epoch (or the deadline). */
+export function runSeconds(client: ClientRun): number {
+  return Math.max(1e-3, (client.endMs - client.startMs) / 1000);
+}
+
 /** `ceiling`: the client machine's images/s (Infinity when not limited). */
 export function runFigures(record: RunRecord, ceiling: number): RunFigures {
   const { client, farm } = record;
-  const seconds = Math.max(1e-3, (client.endMs - client.startMs) / 1000);
+  const seconds = runSeconds(client);
   const hosts = hostTotals(record);
   const work = hostWork(farm.late.hosts);
   const oracleSeconds = idealSeconds(work, ceiling, client.images);

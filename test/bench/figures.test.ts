@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { emptyHistogram, recordSample } from '../../src/controller/histogram.js';
 import type { HostConfigReport } from '../../bench/farm/index.js';
-import { steadyRate } from '../../bench/harness/ceiling.js';
+import { ceilingRate } from '../../bench/harness/ceiling.js';
 import type { FarmRecord, ThroughputSample } from '../../bench/harness/farm-recorder.js';
 import { sampleHosts } from '../../bench/harness/host-sample.js';
 import { idealDelivered, idealRate, idealSeconds } from '../../bench/harness/oracle.js';
@@ -61,23 +61,24 @@ function samples(points: readonly [number, number][]): ThroughputSample[] {
   return points.map(([atMs, ok]) => ({ atMs, ok }));
 }
 
-function runRecord(farmSamples: ThroughputSample[], startMs: number, endMs: number): RunRecord {
-  const client: ClientRun = { client: 'x', startMs, endMs, images: 0, finished: true, epochs: [], outputDir: '', notes: [] };
+function runRecord(farmSamples: ThroughputSample[], startMs: number, endMs: number, images = 0): RunRecord {
+  const client: ClientRun = { client: 'x', startMs, endMs, images, finished: true, epochs: [], outputDir: '', notes: [] };
   const farm = { startMs: 0, splitMs: null, samples: farmSamples, early: null } as unknown as FarmRecord;
   return { scenario: { name: 'smoke', seed: 1, scale: 1 }, client, farm, watched: [], load: { average: 0, cores: 2 } };
 }
 
-test('throughput series, first reach, steady rate', () => {
+test('throughput series, first reach, ceiling rate', () => {
   // 100 answers/s from t = 1 s to t = 11 s, sampled every 250 ms.
   const pts: [number, number][] = [];
   for (let t = 0; t <= 12_000; t += 250) pts.push([t, Math.max(0, Math.min(1000, (t - 1000) / 10))]);
-  const record = runRecord(samples(pts), 1000, 11_000);
+  const record = runRecord(samples(pts), 1000, 11_000, 1000);
   const series = throughputSeries(record.farm, record.client);
   close(series.find((p) => p.t === 5)!.v, 100, 1e-9, 'rate in the middle');
   close(firstReach(series, 90)!, 1, 1e-9, '90 % reached after 0.9 s of a 1 s window, at the next sample');
   assert.equal(firstReach(series, 101), null);
   close(timeOfCount(record.farm.samples, 500)!, 6000, 1e-9, 'time of the 500th answer');
-  close(steadyRate(record), 100, 1e-6, 'steady rate');
+  // The last 2 s of a 12 s run went to writing: the ceiling counts them, 1000 images in 12 s.
+  close(ceilingRate(runRecord(samples(pts), 0, 12_000, 1000)), 1000 / 12, 1e-9, 'ceiling over the whole run');
 });
 
 function host(i: number, capacity: number, oracleRps: number, label = 'mixed', refuse = false): HostConfigReport {
