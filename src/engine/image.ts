@@ -6,8 +6,9 @@
  */
 import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import sharp, { type Metadata, type Sharp } from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { EngineError, type ErrorContext } from './errors.js';
+import { readImageHeader } from './image-header.js';
 import type { ImageOptions } from './options.js';
 import { Semaphore } from './semaphore.js';
 
@@ -34,6 +35,13 @@ const RASTER_FORMATS = new Set(['jpeg', 'png', 'webp', 'gif', 'tiff', 'avif', 'h
 /** Formats `original` encoding re-encodes a resized image into; anything else becomes JPEG. */
 const REENCODABLE_FORMATS = ['jpeg', 'png', 'webp', 'gif'] as const;
 type ReencodableFormat = (typeof REENCODABLE_FORMATS)[number];
+
+/** What the header tells: the format sharp names, and the size after EXIF orientation. */
+interface Header {
+  format: string;
+  width: number;
+  height: number;
+}
 
 function isReencodable(format: string): format is ReencodableFormat {
   return (REENCODABLE_FORMATS as readonly string[]).includes(format);
@@ -64,7 +72,7 @@ export class ImageProcessor {
   private async run(input: Buffer, context: ErrorContext): Promise<ProcessedImage> {
     const hashsumOriginal = md5(input);
     const meta = await this.readHeader(input, context);
-    const originalSize: Size = [meta.autoOrient.height, meta.autoOrient.width];
+    const originalSize: Size = [meta.height, meta.width];
     const needsResize = Math.max(...originalSize) > this.options.image_size;
     if (this.options.encoding === 'original' && !needsResize) {
       return { image: input, originalSize, resizedSize: originalSize, hashsumOriginal, hashsumResized: hashsumOriginal, inputFormat: meta.format };
@@ -82,12 +90,19 @@ export class ImageProcessor {
     }
   }
 
-  /** Reads only the header: format, dimensions, orientation; sharp refuses more pixels than the limit here already. */
-  private async readHeader(input: Buffer, context: ErrorContext): Promise<Metadata> {
+  /**
+   * Reads only the header: format, dimensions after orientation. A plain JPEG or PNG within the
+   * pixel limit is read in JavaScript (image-header.ts); anything else by sharp, which also
+   * refuses more pixels than the limit here already.
+   */
+  private async readHeader(input: Buffer, context: ErrorContext): Promise<Header> {
     if (input.length === 0) throw EngineError.of('notAnImage', 'empty body', context);
-    let meta: Metadata;
+    const plain = readImageHeader(input);
+    if (plain !== undefined && plain.width * plain.height <= this.options.limit_input_pixels) return plain;
+    let meta: Header;
     try {
-      meta = await sharp(input, { limitInputPixels: this.options.limit_input_pixels }).metadata();
+      const { format, autoOrient } = await sharp(input, { limitInputPixels: this.options.limit_input_pixels }).metadata();
+      meta = { format, ...autoOrient };
     } catch (err) {
       throw this.decodeError(err, context);
     }
