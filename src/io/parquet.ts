@@ -18,12 +18,15 @@ export interface EncodeOptions {
    * column chunk (row group), which still lets readers skip row groups and is several times cheaper.
    */
   statistics?: 'page' | 'chunk';
+  /** Most rows per row group. Default parquet-wasm's, 1,048,576. */
+  maxRowGroupRows?: number;
 }
 
 /** Snappy: cheap to write and read, and the image bytes (most of the data) are compressed already. */
 function writerProperties(opts: EncodeOptions = {}): pq.WriterProperties {
   let builder = new pq.WriterPropertiesBuilder().setCompression(pq.Compression.SNAPPY);
   if (opts.statistics === 'chunk') builder = builder.setStatisticsEnabled(pq.EnabledStatistics.Chunk);
+  if (opts.maxRowGroupRows !== undefined) builder = builder.setMaxRowGroupSize(opts.maxRowGroupRows);
   for (const column of opts.distinctColumns ?? []) builder = builder.setColumnDictionaryEnabled(column, false);
   return builder.build();
 }
@@ -69,8 +72,10 @@ export async function* streamParquetFile(file: string, batchSize = 8192, columns
 }
 
 /**
- * Writes one Parquet file from many Arrow tables (all of one schema) without holding them all:
- * each appended table becomes a row group. The file appears at `target` only on close().
+ * Writes one Parquet file from many Arrow tables (all of one schema) without holding them all. The
+ * encoder keeps a row group in memory until it is complete, so row groups hold as many rows as the
+ * first table appended (left to parquet-wasm, a row group would take a million rows: a whole batch
+ * of images). The file appears at `target` only on close().
  */
 export class ParquetStreamWriter {
   private controller!: ReadableStreamDefaultController<pq.RecordBatch>;
@@ -88,10 +93,10 @@ export class ParquetStreamWriter {
     });
   }
 
-  private start(): void {
+  private start(rows: number): void {
     // parquet-wasm resolves the output stream only once it has seen the first batch (for the schema),
     // so the pipe is set up lazily after the first enqueue.
-    const output = pq.transformParquetStream(this.input, writerProperties());
+    const output = pq.transformParquetStream(this.input, writerProperties({ maxRowGroupRows: rows }));
     this.pipeline = produceAtomic(this.target, async (tmp) => {
       await (await output).pipeTo(Writable.toWeb(createWriteStream(tmp)) as WritableStream<Uint8Array>);
     });
@@ -101,7 +106,7 @@ export class ParquetStreamWriter {
   append(table: arrow.Table): void {
     if (table.numRows === 0) return;
     for (const batch of toWasm(table).recordBatches()) this.controller.enqueue(batch);
-    if (!this.pipeline) this.start();
+    if (!this.pipeline) this.start(table.numRows);
   }
 
   async close(): Promise<void> {

@@ -6,8 +6,9 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
-import { ParquetStreamWriter, readParquetFile, streamParquetFile, writeParquetFile } from '../io/parquet.js';
+import { readParquetFile, streamParquetFile, writeParquetFile } from '../io/parquet.js';
 import { errorsSchema, successesSchema, tableFromRows, type Cell } from './schemas.js';
+import { LocalSuccessesSink, type SuccessesSink } from './successes-sink.js';
 
 export interface SuccessRecord {
   uuid: string;
@@ -39,6 +40,8 @@ export interface ErrorRecord {
 export interface BatchOutputOptions {
   /** Image bytes buffered before a row group is written. Default 32 MiB. */
   rowGroupBytes?: number;
+  /** Where successes.parquet is built and encoded. Default: on this thread. */
+  sink?: SuccessesSink;
 }
 
 export const SUCCESSES_FILE = 'successes.parquet';
@@ -69,7 +72,10 @@ export async function clearPartialBatch(dir: string): Promise<void> {
 }
 
 export class BatchOutput {
-  private readonly successes: ParquetStreamWriter;
+  private readonly sink: SuccessesSink;
+  private readonly successesFile: string;
+  /** Row groups handed to the sink; awaited (and their errors raised) by finish(). */
+  private readonly writes: Promise<void>[] = [];
   private pending: Cell[][] = [];
   private pendingBytes = 0;
   private readonly errors: Cell[][] = [];
@@ -79,7 +85,8 @@ export class BatchOutput {
 
   constructor(readonly dir: string, opts: BatchOutputOptions = {}) {
     this.rowGroupBytes = opts.rowGroupBytes ?? 32 * 1024 * 1024;
-    this.successes = new ParquetStreamWriter(path.join(dir, SUCCESSES_FILE), successesSchema);
+    this.sink = opts.sink ?? new LocalSuccessesSink();
+    this.successesFile = path.join(dir, SUCCESSES_FILE);
   }
 
   addSuccess(record: SuccessRecord): void {
@@ -95,7 +102,12 @@ export class BatchOutput {
   }
 
   private flushSuccesses(): void {
-    if (this.pending.length) this.successes.append(tableFromRows(successesSchema, this.pending));
+    if (this.pending.length) {
+      const write = this.sink.append(this.successesFile, this.pending);
+      // Raised by finish(); until then a failure must not count as unhandled.
+      write.catch(() => undefined);
+      this.writes.push(write);
+    }
     this.pending = [];
     this.pendingBytes = 0;
   }
@@ -140,7 +152,8 @@ export class BatchOutput {
   /** Writes both files and then the `completed` marker. */
   async finish(): Promise<void> {
     this.flushSuccesses();
-    await this.successes.close();
+    await Promise.all(this.writes);
+    await this.sink.close(this.successesFile);
     await writeParquetFile(path.join(this.dir, ERRORS_FILE), tableFromRows(errorsSchema, this.errors));
     await writeFileAtomic(
       path.join(this.dir, COMPLETED_MARKER),

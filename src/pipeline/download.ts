@@ -15,6 +15,7 @@ import { inLockstep } from '../mpi/gate.js';
 import type { DownloadMetrics } from '../metrics/index.js';
 import { TimeGuard } from '../slurm/time-guard.js';
 import { BatchOutput, clearPartialBatch, ERRORS_FILE, SUCCESSES_FILE } from './batch-output.js';
+import { SuccessesWriterThread } from './successes-sink.js';
 import type { StageContext } from './context.js';
 import { SMALL_SERVERS, type Layout } from './layout.js';
 import { readIgnored, readProfiles } from './profile.js';
@@ -179,6 +180,7 @@ export async function download(
   });
   const images = new ImageProcessor(imageOptionsOf(config));
   const fetcher = new Fetcher(engineOptionsOf(config));
+  const successesThread = new SuccessesWriterThread();
   const summary: DownloadSummary = { batches: 0, successes: 0, errors: 0, errorsByClass: {}, seconds: 0, blockedHosts: 0 };
   const totalRows = mine.reduce((n, a) => n + a.rows, 0);
   metrics?.roundStarted(round, mine.length);
@@ -266,7 +268,7 @@ export async function download(
       const assignment = mine[next++]!;
       const dir = layout.imagesBatchDir(assignment.server_name, assignment.partition_id);
       await clearPartialBatch(dir);
-      const output = new BatchOutput(dir);
+      const output = new BatchOutput(dir, { sink: successesThread });
       let rows = await readUrlRows(layout.urlsBatch(assignment.server_name, assignment.partition_id));
       const earlier = new Map<string, number>();
       if (assignment.mode === 'retry') {
@@ -308,41 +310,45 @@ export async function download(
       localDone = true;
     },
   );
-  // Every rank must take part in every exchange: one that fails in here cannot simply leave.
-  await inLockstep(comm, async () => {
-    for (;;) {
-      await Promise.race([drained, new Promise((r) => setTimeout(r, epochMs))]);
-      const now = Date.now();
-      const done = localDone && (next >= mine.length || stopTaking);
-      const stats = dispatcher.takeEpochStats(now);
-      const { shares, decisions, allDone, nowMs } = await sync.epoch(now, stats, done);
-      dispatcher.applyShares(shares);
-      onEpoch?.({ nowMs, stats, shares, decisions });
-      metrics?.epoch({ nowMs, stats, shares, decisions });
-      // Decided on the clock all ranks agreed on, so all of them stop (and abandon) at the same epoch.
-      const phase = guard.phase(nowMs);
-      if (phase !== 'run' && !stopTaking) {
-        stopTaking = true;
-        log.info({ job_end: new Date(guard.endMs!).toISOString(), open: open.size, left: mine.length - next }, 'Slurm job ends soon: no new batches');
+  try {
+    // Every rank must take part in every exchange: one that fails in here cannot simply leave.
+    await inLockstep(comm, async () => {
+      for (;;) {
+        await Promise.race([drained, new Promise((r) => setTimeout(r, epochMs))]);
+        const now = Date.now();
+        const done = localDone && (next >= mine.length || stopTaking);
+        const stats = dispatcher.takeEpochStats(now);
+        const { shares, decisions, allDone, nowMs } = await sync.epoch(now, stats, done);
+        dispatcher.applyShares(shares);
+        onEpoch?.({ nowMs, stats, shares, decisions });
+        metrics?.epoch({ nowMs, stats, shares, decisions });
+        // Decided on the clock all ranks agreed on, so all of them stop (and abandon) at the same epoch.
+        const phase = guard.phase(nowMs);
+        if (phase !== 'run' && !stopTaking) {
+          stopTaking = true;
+          log.info({ job_end: new Date(guard.endMs!).toISOString(), open: open.size, left: mine.length - next }, 'Slurm job ends soon: no new batches');
+        }
+        if (phase === 'abandon' && !abandoning) {
+          abandoning = true;
+          log.warn({ open: open.size }, 'Slurm job ends soon: abandoning the open batches');
+          // Its failures, if any, surface through `drained`.
+          dispatcher.stop().catch(() => undefined);
+        }
+        activeHosts = stats.size;
+        blockedNow = 0;
+        for (const [host, share] of shares) {
+          if (share.blockedUntil <= nowMs) continue;
+          blocked.add(host);
+          blockedNow++;
+        }
+        if (allDone) break;
       }
-      if (phase === 'abandon' && !abandoning) {
-        abandoning = true;
-        log.warn({ open: open.size }, 'Slurm job ends soon: abandoning the open batches');
-        // Its failures, if any, surface through `drained`.
-        dispatcher.stop().catch(() => undefined);
-      }
-      activeHosts = stats.size;
-      blockedNow = 0;
-      for (const [host, share] of shares) {
-        if (share.blockedUntil <= nowMs) continue;
-        blocked.add(host);
-        blockedNow++;
-      }
-      if (allDone) break;
-    }
-  });
-  await drained;
-  if (abandoning) for (const batch of open) await abandonBatch(layout, batch);
+    });
+    await drained;
+    if (abandoning) for (const batch of open) await abandonBatch(layout, batch);
+  } finally {
+    await successesThread.shutdown();
+  }
   metrics?.roundFinished();
   if (failure !== null) throw failure;
   progress.done(summary.successes);
