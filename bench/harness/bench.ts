@@ -7,10 +7,10 @@ import path from 'node:path';
 import { ALGORITHMS } from '../../src/controller/options.js';
 import type { ImageEncoding } from '../../src/engine/options.js';
 import { aria2Client, ensureAria2 } from './aria2.js';
-import { ceilingClient, ceilingPlan, ceilingRate } from './ceiling.js';
+import { ceilingClient, ceilingPlan, ceilingRate, raisedCeiling } from './ceiling.js';
 import type { ScenarioPlan } from '../farm/index.js';
 import type { Client } from './client-run.js';
-import { runFigures, type RunFigures } from './figures.js';
+import { runFigures, runSeconds, type RunFigures } from './figures.js';
 import { pipelineClient } from './pipeline-client.js';
 import { runScenario, type RunRecord, type ScenarioChoice } from './run.js';
 import type { SkippedClient } from './table.js';
@@ -91,7 +91,7 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
     if (!options.keepOutput) await rm(record.client.outputDir, { recursive: true, force: true });
   }
 
-  const runs: MeasuredRun[] = [];
+  const records: RunRecord[] = [];
   const skipped: SkippedClient[] = [];
   for (const name of options.clients) {
     const client = clientFor(name, options, skipped);
@@ -101,15 +101,19 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
     if (record.load.average > record.load.cores) {
       log(`${name}: warning: the machine was busy (load average ${record.load.average.toFixed(1)} on ${record.load.cores} cores); figures are skewed`);
     }
-    const result = runFigures(record, ceiling);
-    runs.push({ record, result });
-    const f = result.figures;
+    records.push(record);
     log(
-      `${name}: ${record.client.images} images in ${result.details.seconds.toFixed(1)} s (${f.images_per_s.toFixed(1)}/s, ` +
-        `goodput ${f.goodput_ratio.toFixed(3)})${record.client.finished ? '' : ', stopped at the deadline'}`,
+      `${name}: ${record.client.images} images in ${runSeconds(record.client).toFixed(1)} s (${ceilingRate(record).toFixed(1)}/s)` +
+        `${record.client.finished ? '' : ', stopped at the deadline'}`,
     );
     if (!options.keepOutput) await rm(record.client.outputDir, { recursive: true, force: true });
   }
+  const raised = raisedCeiling(ceiling, records);
+  if (raised.by !== undefined) {
+    log(`client ceiling: ${raised.by} ran faster than the calibration run (${raised.ceiling.toFixed(0)} images/s), which is the ceiling then`);
+    ceiling = raised.ceiling;
+  }
+  const runs: MeasuredRun[] = records.map((record) => ({ record, result: runFigures(record, ceiling) }));
   return { scenario, encoding: options.encoding, ceiling: { imagesPerSecond: ceiling, measured: options.ceiling === undefined }, runs, skipped };
 }
 
@@ -137,7 +141,7 @@ export function methodNotes(result: BenchmarkResult, maxSeconds: number): string
           `no queue limit or token bucket), fetching all its image URLs (the same sizes and formats), ` +
           'under the fixed policy at 100,000 requests/s per host, so only the machine limits it; ' +
           'C is that run\'s rate over its whole time (opening batches and writing their last row groups included, ' +
-          'as for every client). ' +
+          'as for every client), or the rate of a pipeline client that ran faster still. ' +
           'The oracle is then limited by min(Σ host oracle, C) at every moment (see "oracle").'
       : Number.isFinite(result.ceiling.imagesPerSecond)
         ? `The client ceiling C = ${result.ceiling.imagesPerSecond.toFixed(0)} images/s was given, not measured.`

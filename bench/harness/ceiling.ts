@@ -47,3 +47,17 @@ export function ceilingClient(encoding: ImageEncoding): Client {
 export function ceilingRate(record: RunRecord): number {
   return record.client.images / runSeconds(record.client);
 }
+
+/**
+ * Every pipeline run shows what this machine can do at least: the fastest one that beat the
+ * calibration run is the better ceiling, so no client is credited with more than the oracle.
+ * aria2c writes no Parquet, so its rate says nothing about the pipeline's. `by` names the client.
+ */
+export function raisedCeiling(ceiling: number, records: readonly RunRecord[]): { ceiling: number; by?: string } {
+  let best: { ceiling: number; by?: string } = { ceiling };
+  for (const record of records) {
+    const rate = ceilingRate(record);
+    if (record.client.client !== 'aria2c' && rate > best.ceiling) best = { ceiling: rate, by: record.client.client };
+  }
+  return best;
+}

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { emptyHistogram, recordSample } from '../../src/controller/histogram.js';
 import type { HostConfigReport } from '../../bench/farm/index.js';
-import { ceilingRate } from '../../bench/harness/ceiling.js';
+import { ceilingRate, raisedCeiling } from '../../bench/harness/ceiling.js';
 import type { FarmRecord, ThroughputSample } from '../../bench/harness/farm-recorder.js';
 import { sampleHosts } from '../../bench/harness/host-sample.js';
 import { idealDelivered, idealRate, idealSeconds } from '../../bench/harness/oracle.js';
@@ -61,8 +61,8 @@ function samples(points: readonly [number, number][]): ThroughputSample[] {
   return points.map(([atMs, ok]) => ({ atMs, ok }));
 }
 
-function runRecord(farmSamples: ThroughputSample[], startMs: number, endMs: number, images = 0): RunRecord {
-  const client: ClientRun = { client: 'x', startMs, endMs, images, finished: true, epochs: [], outputDir: '', notes: [] };
+function runRecord(farmSamples: ThroughputSample[], startMs: number, endMs: number, images = 0, name = 'x'): RunRecord {
+  const client: ClientRun = { client: name, startMs, endMs, images, finished: true, epochs: [], outputDir: '', notes: [] };
   const farm = { startMs: 0, splitMs: null, samples: farmSamples, early: null } as unknown as FarmRecord;
   return { scenario: { name: 'smoke', seed: 1, scale: 1 }, client, farm, watched: [], load: { average: 0, cores: 2 } };
 }
@@ -79,6 +79,10 @@ test('throughput series, first reach, ceiling rate', () => {
   close(timeOfCount(record.farm.samples, 500)!, 6000, 1e-9, 'time of the 500th answer');
   // The last 2 s of a 12 s run went to writing: the ceiling counts them, 1000 images in 12 s.
   close(ceilingRate(runRecord(samples(pts), 0, 12_000, 1000)), 1000 / 12, 1e-9, 'ceiling over the whole run');
+  // 100, 150 and (aria2c, which writes no Parquet) 200 images/s against a calibrated 120.
+  const runs = [runRecord([], 0, 10_000, 1000, 'aimd'), runRecord([], 0, 10_000, 1500, 'adaptive'), runRecord([], 0, 10_000, 2000, 'aria2c')];
+  assert.deepEqual(raisedCeiling(120, runs), { ceiling: 150, by: 'adaptive' });
+  assert.deepEqual(raisedCeiling(160, runs), { ceiling: 160 });
 });
 
 function host(i: number, capacity: number, oracleRps: number, label = 'mixed', refuse = false): HostConfigReport {
