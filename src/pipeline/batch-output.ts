@@ -38,7 +38,7 @@ export interface ErrorRecord {
 }
 
 export interface BatchOutputOptions {
-  /** Image bytes buffered before a row group is written. Default 32 MiB. */
+  /** Image bytes buffered before rows go to the writer; the first such rows set the rows per row group. Default 32 MiB. */
   rowGroupBytes?: number;
   /** Where successes.parquet is built and encoded. Default: on this thread. */
   sink?: SuccessesSink;
