@@ -1,6 +1,7 @@
 /** Loopback HTTP servers that measure what the engine does to them, and small fixtures. */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
 import { ENGINE_DEFAULTS, type EngineOptions } from '../../src/engine/options.js';
 
@@ -94,4 +95,14 @@ export function solidJpeg(width: number, height: number, background = { r: 200, 
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** One PNG chunk: length, type, data, CRC. */
+export function pngChunk(type: string, data: Buffer): Buffer {
+  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+  const out = Buffer.alloc(body.length + 8);
+  out.writeUInt32BE(data.length, 0);
+  body.copy(out, 4);
+  out.writeUInt32BE(crc32(body), body.length + 4);
+  return out;
 }

@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
 import { readImageHeader } from '../../src/engine/image-header.js';
+import { pngChunk } from './helpers.js';
 
 const RGB = { width: 96, height: 64, channels: 3 as const, background: { r: 200, g: 30, b: 60 } };
 const RGBA = { ...RGB, channels: 4 as const, background: { ...RGB.background, alpha: 0.5 } };
@@ -11,15 +11,6 @@ const RGBA = { ...RGB, channels: 4 as const, background: { ...RGB.background, al
 async function sharpHeader(bytes: Buffer): Promise<{ format: string; width: number; height: number }> {
   const { format, autoOrient } = await sharp(bytes).metadata();
   return { format, width: autoOrient.width, height: autoOrient.height };
-}
-
-function pngChunk(type: string, data: Buffer): Buffer {
-  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-  const out = Buffer.alloc(body.length + 8);
-  out.writeUInt32BE(data.length, 0);
-  body.copy(out, 4);
-  out.writeUInt32BE(crc32(body), body.length + 4);
-  return out;
 }
 
 /** Offset of the first segment with `marker` in a JPEG. */

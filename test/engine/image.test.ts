@@ -1,12 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { crc32, deflateSync } from 'node:zlib';
+import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { EngineError } from '../../src/engine/errors.js';
 import { ImageProcessor } from '../../src/engine/image.js';
 import { IMAGE_DEFAULTS, type ImageOptions } from '../../src/engine/options.js';
-import { solidJpeg } from './helpers.js';
+import { pngChunk, solidJpeg } from './helpers.js';
 
 const context = { url: 'http://example.org/x', host: 'example.org', attempt: 1 };
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
@@ -30,19 +30,11 @@ async function splitPng(width: number, height: number): Promise<Buffer> {
 
 /** A PNG declaring `width`×`height` pixels with hardly any pixel data: under a hundred bytes. */
 function tinyPngClaiming(width: number, height: number): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const out = Buffer.alloc(body.length + 8);
-    out.writeUInt32BE(data.length, 0);
-    body.copy(out, 4);
-    out.writeUInt32BE(crc32(body), body.length + 4);
-    return out;
-  };
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
   ihdr.set([8, 2, 0, 0, 0], 8);
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.alloc(1_000))), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), pngChunk('IHDR', ihdr), pngChunk('IDAT', deflateSync(Buffer.alloc(1_000))), pngChunk('IEND', Buffer.alloc(0))]);
 }
 
 async function rejectsWith(promise: Promise<unknown>, code: number, errorClass: string): Promise<void> {
