@@ -8,7 +8,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Client, ClientInput, ClientRun } from './client-run.js';
 
-const ARIA2C = 'aria2c';
+export const ARIA2C = 'aria2c';
 
 function installed(): boolean {
   return spawnSync(ARIA2C, ['--version'], { stdio: 'ignore' }).status === 0;

@@ -6,7 +6,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ALGORITHMS } from '../../src/controller/options.js';
 import type { ImageEncoding } from '../../src/engine/options.js';
-import { aria2Client, ensureAria2 } from './aria2.js';
+import { ARIA2C, aria2Client, ensureAria2 } from './aria2.js';
 import { ceilingClient, ceilingPlan, ceilingRate, raisedCeiling } from './ceiling.js';
 import type { ScenarioPlan } from '../farm/index.js';
 import type { Client } from './client-run.js';
@@ -15,7 +15,6 @@ import { pipelineClient } from './pipeline-client.js';
 import { runScenario, type RunRecord, type ScenarioChoice } from './run.js';
 import type { SkippedClient } from './table.js';
 
-export const ARIA2C = 'aria2c';
 export const CLIENT_NAMES = [...ALGORITHMS, ARIA2C] as const;
 export type ClientName = (typeof CLIENT_NAMES)[number];
 

@@ -15,6 +15,7 @@
  */
 import type { ImageEncoding } from '../../src/engine/options.js';
 import { buildScenario, hostSpec, planScenario, type ScenarioPlan } from '../farm/index.js';
+import { ARIA2C } from './aria2.js';
 import type { Client } from './client-run.js';
 import { runSeconds } from './figures.js';
 import { pipelineClient } from './pipeline-client.js';
@@ -57,7 +58,7 @@ export function raisedCeiling(ceiling: number, records: readonly RunRecord[]): {
   let best: { ceiling: number; by?: string } = { ceiling };
   for (const record of records) {
     const rate = ceilingRate(record);
-    if (record.client.client !== 'aria2c' && rate > best.ceiling) best = { ceiling: rate, by: record.client.client };
+    if (record.client.client !== ARIA2C && rate > best.ceiling) best = { ceiling: rate, by: record.client.client };
   }
   return best;
 }
