@@ -58,8 +58,7 @@ async function finishedFiles(dir: string): Promise<number> {
 }
 
 export function aria2Client(concurrency: number): Client {
-  const name = 'aria2c';
-  return { name, run: (input) => runAria2(name, concurrency, input) };
+  return { name: ARIA2C, run: (input) => runAria2(ARIA2C, concurrency, input) };
 }
 
 async function runAria2(name: string, concurrency: number, input: ClientInput): Promise<ClientRun> {
