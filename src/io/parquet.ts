@@ -91,6 +91,9 @@ export class ParquetStreamWriter {
       this.finish = resolve;
       this.fail = reject;
     });
+    // A write that fails before close() (say, the folder cannot be made) is raised by close(); until
+    // then it must not count as unhandled, which would end the process or the writer thread.
+    this.done.catch(() => undefined);
   }
 
   private start(rows: number): void {

@@ -44,8 +44,10 @@ describe('successes written in the writer thread', () => {
     const root = await fs.mkdtemp(path.join(os.tmpdir(), 'dd-sink-'));
     // A file where the batch's folder should be.
     await fs.writeFile(path.join(root, 'gone'), '');
-    const gone = new BatchOutput(path.join(root, 'gone'), { sink: thread });
+    // Handed to the thread at once, and failing there well before finish() asks for the file.
+    const gone = new BatchOutput(path.join(root, 'gone'), { sink: thread, rowGroupBytes: 1 });
     gone.addSuccess(success('gone', 0));
+    await new Promise((resolve) => setTimeout(resolve, 200));
     await assert.rejects(gone.finish(), (err: Error) => err.message.includes(path.join(root, 'gone')));
     await fs.mkdir(path.join(root, 'ok'));
     const ok = new BatchOutput(path.join(root, 'ok'), { sink: thread });
