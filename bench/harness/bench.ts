@@ -7,10 +7,10 @@ import path from 'node:path';
 import { ALGORITHMS } from '../../src/controller/options.js';
 import type { ImageEncoding } from '../../src/engine/options.js';
 import { ARIA2C, aria2Client, ensureAria2 } from './aria2.js';
-import { ceilingClient, ceilingPlan, ceilingRate, raisedCeiling } from './ceiling.js';
+import { ceilingClient, ceilingPlan, raisedCeiling } from './ceiling.js';
 import type { ScenarioPlan } from '../farm/index.js';
 import type { Client } from './client-run.js';
-import { runFigures, runSeconds, type RunFigures } from './figures.js';
+import { imagesPerSecond, runFigures, runSeconds, type RunFigures } from './figures.js';
 import { pipelineClient } from './pipeline-client.js';
 import { runScenario, type RunRecord, type ScenarioChoice } from './run.js';
 import type { SkippedClient } from './table.js';
@@ -84,7 +84,7 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
   if (ceiling === undefined) {
     log(`client ceiling: pipeline (fixed policy, no rate limit, encoding ${options.encoding}) on ${scenario.name}'s hosts made ample …`);
     const record = await measure(scenario, ceilingClient(options.encoding), path.join(runsDir, 'ceiling'), options, ceilingPlan(scenario));
-    ceiling = ceilingRate(record);
+    ceiling = imagesPerSecond(record.client);
     if (!(ceiling > 0)) throw new Error('the client ceiling run downloaded nothing; see its client.log');
     log(`client ceiling: ${ceiling.toFixed(0)} images/s`);
     if (!options.keepOutput) await rm(record.client.outputDir, { recursive: true, force: true });
@@ -102,7 +102,7 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
     }
     records.push(record);
     log(
-      `${name}: ${record.client.images} images in ${runSeconds(record.client).toFixed(1)} s (${ceilingRate(record).toFixed(1)}/s)` +
+      `${name}: ${record.client.images} images in ${runSeconds(record.client).toFixed(1)} s (${imagesPerSecond(record.client).toFixed(1)}/s)` +
         `${record.client.finished ? '' : ', stopped at the deadline'}`,
     );
     if (!options.keepOutput) await rm(record.client.outputDir, { recursive: true, force: true });

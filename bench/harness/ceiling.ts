@@ -7,7 +7,7 @@
  * ceiling: large photos cost more to hash and write, and every host has its batch files and
  * connections.
  *
- * The ceiling is that run's rate over its whole time, timed as every run is (`runSeconds`): what
+ * The ceiling is that run's rate over its whole time, timed as every run is (`imagesPerSecond`): what
  * this client does with this URL list when nothing but the machine limits it. Opening batches and
  * connections, and writing the last row groups of every batch at the end, are part of the same
  * work for any controller. A steady rate from the middle of the run left them out and was out of
@@ -17,7 +17,7 @@ import type { ImageEncoding } from '../../src/engine/options.js';
 import { buildScenario, hostSpec, planScenario, type ScenarioPlan } from '../farm/index.js';
 import { ARIA2C } from './aria2.js';
 import type { Client } from './client-run.js';
-import { runSeconds } from './figures.js';
+import { imagesPerSecond } from './figures.js';
 import { pipelineClient } from './pipeline-client.js';
 import type { RunRecord, ScenarioChoice } from './run.js';
 
@@ -44,11 +44,6 @@ export function ceilingClient(encoding: ImageEncoding): Client {
   });
 }
 
-/** Images/s over the whole calibration run; 0 when it got nothing. */
-export function ceilingRate(record: RunRecord): number {
-  return record.client.images / runSeconds(record.client);
-}
-
 /**
  * Every pipeline run shows what this machine can do at least: the fastest one that beat the
  * calibration run is the better ceiling, so no client is credited with more than the oracle.
@@ -57,7 +52,7 @@ export function ceilingRate(record: RunRecord): number {
 export function raisedCeiling(ceiling: number, records: readonly RunRecord[]): { ceiling: number; by?: string } {
   let best: { ceiling: number; by?: string } = { ceiling };
   for (const record of records) {
-    const rate = ceilingRate(record);
+    const rate = imagesPerSecond(record.client);
     if (record.client.client !== ARIA2C && rate > best.ceiling) best = { ceiling: rate, by: record.client.client };
   }
   return best;

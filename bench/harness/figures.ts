@@ -95,6 +95,11 @@ export function runSeconds(client: ClientRun): number {
   return Math.max(1e-3, (client.endMs - client.startMs) / 1000);
 }
 
+/** A run's images per second over its whole time (the table's images/s, and the client ceiling). */
+export function imagesPerSecond(client: ClientRun): number {
+  return client.images / runSeconds(client);
+}
+
 /** `ceiling`: the client machine's images/s (Infinity when not limited). */
 export function runFigures(record: RunRecord, ceiling: number): RunFigures {
   const { client, farm } = record;
@@ -120,7 +125,7 @@ export function runFigures(record: RunRecord, ceiling: number): RunFigures {
   return {
     figures: {
       algorithm: client.client,
-      images_per_s: client.images / seconds,
+      images_per_s: imagesPerSecond(client),
       goodput_ratio: oracleSeconds / seconds,
       overload_per_10k: requests > 0 ? (10_000 * overloads) / requests : 0,
       p95_ttfb_inflation: ttfbInflation(measured, unloaded),

@@ -12,7 +12,7 @@ import { successesSchema, tableFromRows, type Cell } from './schemas.js';
 
 /** Writes successes files, each from row groups appended in order. */
 export interface SuccessesSink {
-  /** Appends `rows` (cells in the successes schema's order) to `target` as one row group. */
+  /** Appends `rows` (cells in the successes schema's order) to `target`; its first append sets the rows per row group. */
   append(target: string, rows: Cell[][]): Promise<void>;
   /** Writes `target` under its name (with no rows if none were appended). */
   close(target: string): Promise<void>;

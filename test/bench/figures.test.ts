@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { emptyHistogram, recordSample } from '../../src/controller/histogram.js';
 import type { HostConfigReport } from '../../bench/farm/index.js';
-import { ceilingRate, raisedCeiling } from '../../bench/harness/ceiling.js';
+import { raisedCeiling } from '../../bench/harness/ceiling.js';
 import type { FarmRecord, ThroughputSample } from '../../bench/harness/farm-recorder.js';
+import { imagesPerSecond } from '../../bench/harness/figures.js';
 import { sampleHosts } from '../../bench/harness/host-sample.js';
 import { idealDelivered, idealRate, idealSeconds } from '../../bench/harness/oracle.js';
 import type { RunRecord } from '../../bench/harness/run.js';
@@ -78,7 +79,7 @@ test('throughput series, first reach, ceiling rate', () => {
   assert.equal(firstReach(series, 101), null);
   close(timeOfCount(record.farm.samples, 500)!, 6000, 1e-9, 'time of the 500th answer');
   // The last 2 s of a 12 s run went to writing: the ceiling counts them, 1000 images in 12 s.
-  close(ceilingRate(runRecord(samples(pts), 0, 12_000, 1000)), 1000 / 12, 1e-9, 'ceiling over the whole run');
+  close(imagesPerSecond(runRecord(samples(pts), 0, 12_000, 1000).client), 1000 / 12, 1e-9, 'ceiling over the whole run');
   // 100, 150 and (aria2c, which writes no Parquet) 200 images/s against a calibrated 120.
   const runs = [runRecord([], 0, 10_000, 1000, 'aimd'), runRecord([], 0, 10_000, 1500, 'adaptive'), runRecord([], 0, 10_000, 2000, 'aria2c')];
   assert.deepEqual(raisedCeiling(120, runs), { ceiling: 150, by: 'adaptive' });
