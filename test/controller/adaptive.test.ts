@@ -322,4 +322,22 @@ describe('adaptive controller behind a saturated client', () => {
     assert.ok(Math.max(...peaks) <= 1.5 * host.capacity, `at the host: ${peaks.join(' ')}`);
     assert.ok(run.epochs.every((e) => e.decision.generation === 0), 'no hard cut');
   });
+
+  it('tries a failed step again while the client stays saturated, up to twice the limit it failed from', () => {
+    // At 40 ms, the client's 60–180 ms of queueing moves the host's answers per second at one limit
+    // by more than a step up raises them: steps fail and pass by chance.
+    const host: SimHost = { capacity: 24, serviceMs: 40, spread: 0.2, queueLimit: 24 };
+    const run = simulate(seeded(), HOST, host, { epochs: 60, seed: 7, clientDelayMs: saturatedFor30s(T0) });
+    const limits = run.epochs.map((e) => e.applied.limit).join(' ');
+    // The last 15 s under the saturated client: stopping at the first failed step held this host
+    // to about 100 answers/s there.
+    const saturated = run.epochs.slice(15, 30);
+    assert.ok(mean(saturated.map((e) => e.goodput)) >= 0.25 * capacityRate(host), `limits ${limits}`);
+    const peaks = saturated.map((e) => e.peakAtHost);
+    assert.ok(Math.max(...peaks) <= 1.5 * host.capacity, `at the host: ${peaks.join(' ')}`);
+    // 10 to 30 s after the client freed up.
+    const freed = run.epochs.slice(40);
+    assert.ok(freed.every((e) => e.peakAtHost <= 1.1 * host.capacity + 1), `limits ${limits}`);
+    assert.ok(mean(freed.map((e) => e.goodput)) >= 0.9 * capacityRate(host), `limits ${limits}`);
+  });
 });
