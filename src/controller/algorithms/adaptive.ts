@@ -289,9 +289,9 @@ export class AdaptiveLimit implements LimitAlgorithm {
    * 6,000 URLs read 23 to 65 answers/s at 3 in flight). Stopping at the first failed step held the
    * hosts with the most work at their starting limit for the whole 20 s the client was busy. So
    * a failed step is tried again after 1, 2, 4, … more client-bound readings in which the host
-   * could grow, but only up to twice
-   * the limit it failed from: a step that passes by chance is growth the host never showed it can
-   * take, and it all reaches the host at once when the client frees up.
+   * could grow, but only up to twice the limit it failed from: a step that passes by chance is
+   * growth the host never showed it can take, and it all reaches the host at once when the client
+   * frees up.
    */
   private clientBound(reading: LatencyReading, mayGrow: boolean): void {
     const from = this.stepFrom;
