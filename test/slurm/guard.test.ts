@@ -28,23 +28,28 @@ await farm.writeUrlList(input);
 const out = path.join(dir, 'out');
 const expected = farm.rows.map((r) => r.uuid);
 
-/** The same output under two guards: finishing the open batches, or abandoning them at once. */
-function configWith(name: string, guard: { stop_before_end_s: number; abandon_before_end_s: number }): string {
+/** The same output under two guards: finishing the open batches, or abandoning them. */
+function configWith(name: string, guard: { stop_before_end_s: number; abandon_before_end_s: number }, engine: Record<string, unknown> = {}): string {
   return writeYaml(path.join(dir, `${name}.yaml`), {
     path_to_input: input,
     path_to_output: out,
     downloader_parameters: { batch_size: 10 },
     input: { small_server_urls: 0 },
     image: { encoding: 'original' },
-    engine: { allow_private_addresses: true, ttfb_timeout_ms: 1500, total_timeout_ms: 5000, max_retries: 0 },
+    engine: { allow_private_addresses: true, ttfb_timeout_ms: 1500, total_timeout_ms: 5000, max_retries: 0, ...engine },
     controller: { epoch_ms: 250 },
     download: { max_rounds: 1, open_batches: 2 },
     slurm: guard,
   });
 }
 const finishing = configWith('finish', { stop_before_end_s: 1000, abandon_before_end_s: 1 });
-const abandoning = configWith('abandon', { stop_before_end_s: 1000, abandon_before_end_s: 1000 });
-/** A Slurm job that ends in 100 s: inside both guards from the start. */
+/**
+ * Abandons 1–2 s into a job that ends in 100 s: after the retry batch has surely been opened (a
+ * guard already in force at the first epoch found it not yet open on a loaded machine), and while
+ * its hanging URLs still wait for an answer.
+ */
+const abandoning = configWith('abandon', { stop_before_end_s: 1000, abandon_before_end_s: 98 }, { ttfb_timeout_ms: 30_000, total_timeout_ms: 60_000 });
+/** A Slurm job that ends in 100 s (whole seconds, as Slurm gives it): inside both stop guards from the start. */
 const nearEnd = () => ({ SLURM_JOB_END_TIME: String(Math.floor(Date.now() / 1000) + 100) });
 
 function batches(): Map<string, string[]> {
