@@ -328,10 +328,9 @@ export class AdaptiveLimit implements LimitAlgorithm {
    * The limit at which the host would get its share of a saturated client's answers, its share of
    * all queued work: by Little's law, in-flight × wanted / actual answers per second. The client's
    * turns are what is scarce then. A host that grows past its share only takes them from hosts with
-   * more work left, which then hold the run up at its end, and its extra requests are growth the
-   * host never showed it can take (on mixed, overload answers fell from 20–30 to under 1 per 10,000
-   * requests once such hosts stopped growing). Undefined when the engine reported no client-wide
-   * figures.
+   * more work left, which then hold the run up at its end, and its extra requests are the ones most
+   * likely to queue at the host: on mixed, hosts of capacity 1 stepping up under a busy client drew
+   * 429s. Undefined when the engine reported no client-wide figures.
    */
   private fairShareLimit(reading: LatencyReading, stats: HostEpochStats, seconds: number): number | undefined {
     if (stats.clientBacklog <= 0 || stats.clientServed <= 0 || reading.throughput <= 0) return undefined;
