@@ -242,7 +242,7 @@ export class AdaptiveLimit implements LimitAlgorithm {
     const demandLimited = reading.demandLimited >= this.o.demand_limited_fraction;
     const mayGrow = demandLimited && !pacerBinding && !holding;
     if (reading.clientBusy >= this.o.client_busy_fraction) {
-      this.clientBound(reading, mayGrow, this.fairShareLimit(reading, stats, seconds));
+      this.clientBound(reading, mayGrow);
       return;
     }
     this.busyRetryCap = undefined;
@@ -291,9 +291,9 @@ export class AdaptiveLimit implements LimitAlgorithm {
    * a failed step is tried again after 1, 2, 4, … more client-bound readings in which the host
    * could grow, but only up to twice the limit it failed from: a step that passes by chance is
    * growth the host never showed it can take, and it all reaches the host at once when the client
-   * frees up. Nor does a host grow past its share of the client's answers (fairShareLimit).
+   * frees up.
    */
-  private clientBound(reading: LatencyReading, mayGrow: boolean, fairLimit: number | undefined): void {
+  private clientBound(reading: LatencyReading, mayGrow: boolean): void {
     const from = this.stepFrom;
     this.resetLatency();
     if (this.stage !== 'startup') return;
@@ -310,7 +310,7 @@ export class AdaptiveLimit implements LimitAlgorithm {
       this.limit = from.limit;
       return;
     }
-    if (!mayGrow || (fairLimit !== undefined && this.whole >= fairLimit)) return;
+    if (!mayGrow) return;
     if (this.busyStepWait > 0) {
       this.busyStepWait -= 1;
       return;
@@ -322,20 +322,6 @@ export class AdaptiveLimit implements LimitAlgorithm {
       this.stepFrom = { limit: before, throughput: reading.throughput };
       this.busyStepSettling = true;
     }
-  }
-
-  /**
-   * The limit at which the host would get its share of a saturated client's answers, its share of
-   * all queued work: by Little's law, in-flight × wanted / actual answers per second. The client's
-   * turns are what is scarce then. A host that grows past its share only takes them from hosts with
-   * more work left, which then hold the run up at its end, and its extra requests are the ones most
-   * likely to queue at the host: on mixed, hosts of capacity 1 stepping up under a busy client drew
-   * 429s. Undefined when the engine reported no client-wide figures.
-   */
-  private fairShareLimit(reading: LatencyReading, stats: HostEpochStats, seconds: number): number | undefined {
-    if (stats.clientBacklog <= 0 || stats.clientServed <= 0 || reading.throughput <= 0) return undefined;
-    const wanted = (stats.backlog / stats.clientBacklog) * (stats.clientServed / seconds);
-    return Math.ceil((reading.inflight * wanted) / reading.throughput);
   }
 
   private verdict(reading: LatencyReading, base: LogEstimate): Verdict {
