@@ -16,6 +16,8 @@ const SUMMED_SCALARS = [
   'epochSeconds',
   'clientBusySeconds',
   'backlog',
+  'clientBacklog',
+  'clientServed',
 ] as const;
 
 /** Numbers per host in the SUM vector: histogram, outcome counts, summed scalars. */

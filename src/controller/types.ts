@@ -51,6 +51,14 @@ export interface HostEpochStats {
   clientBusySeconds: number;
   /** Requests waiting for this host (queued, not in flight), at the end of the epoch. */
   backlog: number;
+  /**
+   * Requests waiting for any host of the rank at the end of the epoch. Summed over the ranks that
+   * hold the host, like the other fields: backlog's share of it is the host's share of those ranks'
+   * turns.
+   */
+  clientBacklog: number;
+  /** Answers without complaint (see servedCount) from all hosts of the rank this epoch; summed as clientBacklog. */
+  clientServed: number;
   /** Absolute time (ms since the Unix epoch) until which the host asked us to wait (Retry-After); 0 if none. */
   retryAfterUntil: number;
 }
@@ -93,6 +101,8 @@ export function emptyStats(): HostEpochStats {
     epochSeconds: 0,
     clientBusySeconds: 0,
     backlog: 0,
+    clientBacklog: 0,
+    clientServed: 0,
     retryAfterUntil: 0,
   };
 }

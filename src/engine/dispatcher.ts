@@ -16,6 +16,7 @@
  * 20 s of the mixed benchmark.
  */
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { servedCount } from '../controller/signals.js';
 import type { HostEpochStats, HostShare } from '../controller/types.js';
 import { EngineError, type ErrorContext } from './errors.js';
 import type { FetchResult } from './fetcher.js';
@@ -186,6 +187,18 @@ export class Dispatcher<P = unknown> {
         host.removed = true;
         this.hosts.delete(key);
       }
+    }
+    // The client's figures go with every host's, as clientBusySeconds does: the controller weighs a
+    // host's turns against everyone's.
+    let clientBacklog = 0;
+    let clientServed = 0;
+    for (const stats of out.values()) {
+      clientBacklog += stats.backlog;
+      clientServed += servedCount(stats);
+    }
+    for (const stats of out.values()) {
+      stats.clientBacklog = clientBacklog;
+      stats.clientServed = clientServed;
     }
     this.epochStart = nowMs;
     return out;

@@ -340,4 +340,27 @@ describe('adaptive controller behind a saturated client', () => {
     assert.ok(freed.every((e) => e.peakAtHost <= 1.1 * host.capacity + 1), `limits ${limits}`);
     assert.ok(mean(freed.map((e) => e.goodput)) >= 0.9 * capacityRate(host), `limits ${limits}`);
   });
+
+  it('grows a host under a saturated client only while it gets less than its share of the answers', () => {
+    const host: SimHost = { capacity: 24, serviceMs: 40, spread: 0.2, queueLimit: 24 };
+    // The client answers ~2,000/s for all hosts; this one holds 1 % or 25 % of the queued work (the
+    // simulated rank reports a backlog of 1,000 for it).
+    const withShare = (share: number) =>
+      simulate(seeded(), HOST, host, {
+        epochs: 30,
+        seed: 7,
+        clientDelayMs: saturatedFor30s(T0),
+        otherHosts: { backlog: Math.round((1000 * (1 - share)) / share), answersPerSecond: 2000 },
+      });
+    const small = withShare(0.01).epochs.map((e) => e.applied.limit);
+    // 1 % of 2,000/s is 20/s: 3.2 in flight at 40 ms plus the client's 120 ms on average. The
+    // client's queueing swings the estimate, not by more than twice. Without the share, this host
+    // went to 30 (the test above).
+    assert.ok(Math.max(...small) <= 2 * 20 * 0.16, `1 %: limits ${small.join(' ')}`);
+    const large = withShare(0.25).epochs;
+    const limits = large.map((e) => e.applied.limit).join(' ');
+    assert.ok(mean(large.slice(15).map((e) => e.goodput)) >= 0.25 * capacityRate(host), `25 %: limits ${limits}`);
+    const peaks = large.map((e) => e.peakAtHost);
+    assert.ok(Math.max(...peaks) <= 1.5 * host.capacity, `25 %, at the host: ${peaks.join(' ')}`);
+  });
 });

@@ -14,6 +14,7 @@
  */
 import type { Controller } from '../../src/controller/controller.js';
 import { recordSample } from '../../src/controller/histogram.js';
+import { servedCount } from '../../src/controller/signals.js';
 import { splitDecision } from '../../src/controller/split.js';
 import { mergeStats } from '../../src/controller/stats.js';
 import {
@@ -61,6 +62,11 @@ export interface SimOptions {
    * host sent it, a delay the host does not see. Default: none.
    */
   clientDelayMs?: (tMs: number) => number;
+  /**
+   * The rest of the client's work, which the engine reports with every host's statistics: requests
+   * queued for other hosts and their answers per second. Default: no client-wide figures at all (0).
+   */
+  otherHosts?: { backlog: number; answersPerSecond: number };
 }
 
 /** What happened in one epoch, and the decision taken at its end. */
@@ -253,6 +259,10 @@ export function simulate(controller: Controller, host: string, model: SimHost, o
     }
     if (clientDelay === 0) peakAtHost = peakInFlight;
     const stats = engines.reduce((all, engine) => mergeStats(all, engine.finish(epochMs, busy(t))), emptyStats());
+    if (opts.otherHosts) {
+      stats.clientBacklog = stats.backlog + opts.otherHosts.backlog;
+      stats.clientServed = servedCount(stats) + (opts.otherHosts.answersPerSecond * epochMs) / 1000;
+    }
     const applied = decision;
     const next = controller.step(t, new Map([[host, stats]])).get(host);
     if (next === undefined) throw new Error(`no decision for ${host}`);

@@ -309,6 +309,22 @@ describe('Dispatcher', () => {
     await h.dispatcher.stop();
   });
 
+  it('reports the whole client\'s queued work and answers with every host', async () => {
+    const quick = await server(slow(0), '127.0.0.97');
+    const held = await server(slow(5_000), '127.0.0.98');
+    const h = harness(() => share(1));
+    h.add(quick, 3, 'q');
+    h.add(held, 5, 'h');
+    const until = Date.now() + 2_000;
+    while (h.results.length < 3 && Date.now() < until) await sleep(10);
+    const stats = h.dispatcher.takeEpochStats(Date.now());
+    const q = stats.get(quick.hostKey)!;
+    const held1 = stats.get(held.hostKey)!;
+    assert.deepEqual([q.backlog, q.outcomes.ok, held1.backlog, held1.outcomes.ok], [0, 3, 4, 0]);
+    for (const s of [q, held1]) assert.deepEqual([s.clientBacklog, s.clientServed], [4, 3]);
+    await h.dispatcher.stop();
+  });
+
   it('stop() cancels queued and running work (-19)', async () => {
     const s = await server(slow(5_000), '127.0.0.94');
     const h = harness(() => share(2));

@@ -242,7 +242,7 @@ export class AdaptiveLimit implements LimitAlgorithm {
     const demandLimited = reading.demandLimited >= this.o.demand_limited_fraction;
     const mayGrow = demandLimited && !pacerBinding && !holding;
     if (reading.clientBusy >= this.o.client_busy_fraction) {
-      this.clientBound(reading, mayGrow);
+      this.clientBound(reading, mayGrow, this.fairShareLimit(reading, stats, seconds));
       return;
     }
     this.busyRetryCap = undefined;
@@ -291,9 +291,9 @@ export class AdaptiveLimit implements LimitAlgorithm {
    * a failed step is tried again after 1, 2, 4, … more client-bound readings in which the host
    * could grow, but only up to twice the limit it failed from: a step that passes by chance is
    * growth the host never showed it can take, and it all reaches the host at once when the client
-   * frees up.
+   * frees up. Nor does a host grow past its share of the client's answers (fairShareLimit).
    */
-  private clientBound(reading: LatencyReading, mayGrow: boolean): void {
+  private clientBound(reading: LatencyReading, mayGrow: boolean, fairLimit: number | undefined): void {
     const from = this.stepFrom;
     this.resetLatency();
     if (this.stage !== 'startup') return;
@@ -310,7 +310,7 @@ export class AdaptiveLimit implements LimitAlgorithm {
       this.limit = from.limit;
       return;
     }
-    if (!mayGrow) return;
+    if (!mayGrow || (fairLimit !== undefined && this.whole >= fairLimit)) return;
     if (this.busyStepWait > 0) {
       this.busyStepWait -= 1;
       return;
@@ -322,6 +322,21 @@ export class AdaptiveLimit implements LimitAlgorithm {
       this.stepFrom = { limit: before, throughput: reading.throughput };
       this.busyStepSettling = true;
     }
+  }
+
+  /**
+   * The limit at which the host would get its share of a saturated client's answers, its share of
+   * all queued work: by Little's law, in-flight × wanted / actual answers per second. The client's
+   * turns are what is scarce then. A host that grows past its share only takes them from hosts with
+   * more work left, which then hold the run up at its end, and its extra requests are growth the
+   * host never showed it can take (on mixed, overload answers fell from 20–30 to under 1 per 10,000
+   * requests once such hosts stopped growing). Undefined when the engine reported no client-wide
+   * figures.
+   */
+  private fairShareLimit(reading: LatencyReading, stats: HostEpochStats, seconds: number): number | undefined {
+    if (stats.clientBacklog <= 0 || stats.clientServed <= 0 || reading.throughput <= 0) return undefined;
+    const wanted = (stats.backlog / stats.clientBacklog) * (stats.clientServed / seconds);
+    return Math.ceil((reading.inflight * wanted) / reading.throughput);
   }
 
   private verdict(reading: LatencyReading, base: LogEstimate): Verdict {
