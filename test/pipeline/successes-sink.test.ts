@@ -40,6 +40,27 @@ describe('successes written in the writer thread', () => {
     await fs.rm(root, { recursive: true, force: true });
   });
 
+  it('moves whole image buffers to the thread and copies pooled ones, and both reach the file intact', async () => {
+    const root = await fs.mkdtemp(path.join(os.tmpdir(), 'dd-sink-'));
+    const output = new BatchOutput(root, { sink: thread, rowGroupBytes: 1 });
+    const whole = new Uint8Array(1000).fill(7);
+    // A slice of Node's shared pool: moving its memory would empty the other Buffers in it.
+    const pooled = Buffer.from([1, 2, 3]);
+    const neighbour = Buffer.from([4, 5, 6]);
+    assert.equal(pooled.buffer, neighbour.buffer, 'two small Buffers share one pool');
+    output.addSuccess({ ...success('m', 0), image: whole });
+    output.addSuccess({ ...success('m', 1), image: pooled });
+    await output.finish();
+    assert.equal(whole.byteLength, 0, 'the whole buffer was moved, not copied');
+    assert.deepEqual([...pooled, ...neighbour], [1, 2, 3, 4, 5, 6]);
+    const rows = await query(`SELECT uuid, image FROM read_parquet(${lit(path.join(root, SUCCESSES_FILE))}) ORDER BY uuid`);
+    assert.deepEqual(rows.map((r) => [r.uuid, [...(r.image as Uint8Array)]]), [
+      ['m-0', Array.from({ length: 1000 }, () => 7)],
+      ['m-1', [1, 2, 3]],
+    ]);
+    await fs.rm(root, { recursive: true, force: true });
+  });
+
   it('fails the batch, naming the file, when its successes cannot be written; the thread goes on with others', async () => {
     const root = await fs.mkdtemp(path.join(os.tmpdir(), 'dd-sink-'));
     // A file where the batch's folder should be.
