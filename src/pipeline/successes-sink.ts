@@ -43,9 +43,10 @@ export class LocalSuccessesSink implements SuccessesSink {
 
 /**
  * A LocalSuccessesSink in one worker thread. One thread, so the tasks of a file run in the order
- * given. The rows are handed over: their image bytes are moved to the thread, not copied, and the
- * caller's buffers are left empty. Copying a 32 MiB row group (structured clone) held the event loop
- * for 110–160 ms, stalling every download and inflating every host's TTFB; moving it takes 4 ms.
+ * given. The rows are handed over: image bytes that own their memory are moved to the thread, not
+ * copied, and the caller must not use them after. Copying a 32 MiB row group (structured clone) held
+ * the event loop for 110–160 ms, stalling every download and inflating every host's TTFB; moving it
+ * takes 4 ms. (Node still copies memory it cannot move, such as sharp's output buffers.)
  */
 export class SuccessesWriterThread implements SuccessesSink {
   private readonly pool = new WorkerPool<SuccessesTask, null>(new URL('./successes-worker.js', import.meta.url), 1);
@@ -65,8 +66,8 @@ export class SuccessesWriterThread implements SuccessesSink {
 }
 
 /**
- * The memory of the byte cells that hold theirs alone. A small Buffer is a slice of a pool shared
- * with others, which moving would empty too; it is copied.
+ * The memory behind byte cells that each span all of theirs. A small Buffer is a slice of a pool
+ * shared with others, which moving would empty too; it is copied.
  */
 function ownedBuffers(rows: readonly Cell[][]): ArrayBuffer[] {
   const owned = new Set<ArrayBuffer>();
