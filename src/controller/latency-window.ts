@@ -26,6 +26,11 @@ const NORMAL_IQR = 1.349;
  */
 const MIN_LOG_SE = 0.002;
 
+/** Standard error of the log of a median of `samples` TTFBs whose logs have standard deviation `sigma`. */
+export function medianLogSe(sigma: number, samples: number): number {
+  return (MEDIAN_SE_FACTOR * sigma) / Math.sqrt(samples);
+}
+
 /** What one latency decision is based on: a window of one or more epochs. */
 export interface LatencyReading {
   /** Median TTFB in milliseconds. */
@@ -110,7 +115,7 @@ export class LatencyWindow {
     const sigma = Math.log(quantile(this.hist, 0.75) / quantile(this.hist, 0.25)) / NORMAL_IQR;
     return {
       p50: quantile(this.hist, 0.5),
-      logSe: Math.max(MIN_LOG_SE, (MEDIAN_SE_FACTOR * sigma) / Math.sqrt(samples)),
+      logSe: Math.max(MIN_LOG_SE, medianLogSe(sigma, samples)),
       full: samples >= this.minSamples,
       first: !this.read,
       demandLimited: this.epochSeconds > 0 ? this.demandSeconds / this.epochSeconds : 0,
