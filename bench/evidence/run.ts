@@ -22,7 +22,8 @@
 import { Agent, get } from 'node:http';
 import { parseArgs } from 'node:util';
 import { DEFAULT_CONTROLLER_OPTIONS } from '../../src/controller/options.js';
-import { medianLogSe } from '../../src/controller/latency-window.js';
+import { medianLogSe, quartileLogSigma } from '../../src/controller/latency-window.js';
+import { positiveNumber } from '../args.js';
 import {
   buildScenario,
   hostSpec,
@@ -47,23 +48,13 @@ const { values } = parseArgs({
   },
 });
 
-function positiveInts(name: string, text: string): number[] {
-  const list = text.split(',').map(Number);
-  if (list.length === 0 || !list.every((n) => Number.isInteger(n) && n > 0)) {
-    throw new Error(`--${name} must be a comma-separated list of positive integers, got ${text}`);
-  }
-  return list;
-}
-
-function positive(name: string, text: string): number {
-  const n = Number(text);
-  if (!(Number.isFinite(n) && n > 0)) throw new Error(`--${name} must be a positive number, got ${text}`);
-  return n;
-}
-
-const capacities = positiveInts('capacities', values.capacities);
-const medianMs = positive('median-ms', values['median-ms']);
-const samples = positive('samples', values.samples);
+const capacities = values.capacities.split(',').map((text) => {
+  const c = positiveNumber('capacities', text);
+  if (!Number.isInteger(c)) throw new Error(`--capacities must list whole numbers, got ${text}`);
+  return c;
+});
+const medianMs = positiveNumber('median-ms', values['median-ms']);
+const samples = Math.ceil(positiveNumber('samples', values.samples));
 
 interface Level {
   ttfbMs: number[];
@@ -110,7 +101,7 @@ function quantile(values: readonly number[], q: number): number {
 
 /** Standard deviation of ln TTFB from the interquartile range, as the controller estimates it. */
 function iqrLogSigma(ttfbMs: readonly number[]): number {
-  return Math.log(quantile(ttfbMs, 0.75) / quantile(ttfbMs, 0.25)) / 1.349;
+  return quartileLogSigma(quantile(ttfbMs, 0.25), quantile(ttfbMs, 0.75));
 }
 
 function meanLog(ttfbMs: readonly number[]): number {

@@ -8,6 +8,7 @@
 import { parseArgs } from 'node:util';
 import { configSchema } from '../../src/config/config.js';
 import { ALGORITHMS, DEFAULT_CONTROLLER_OPTIONS, type AlgorithmName } from '../../src/controller/options.js';
+import { positiveNumber } from '../args.js';
 import { simulate, type SimReport } from './simulate.js';
 import { oracleRps, productionWorkload } from './workload.js';
 
@@ -22,12 +23,6 @@ const { values } = parseArgs({
   },
 });
 
-function positive(name: string, text: string): number {
-  const n = Number(text);
-  if (!(Number.isFinite(n) && n > 0)) throw new Error(`--${name} must be a positive number, got ${text}`);
-  return n;
-}
-
 const algorithms = values.algorithms.split(',').map((a) => {
   if (!(ALGORITHMS as readonly string[]).includes(a)) throw new Error(`unknown algorithm ${a}; known: ${ALGORITHMS.join(', ')}`);
   return a as AlgorithmName;
@@ -35,10 +30,10 @@ const algorithms = values.algorithms.split(',').map((a) => {
 // The configuration's own defaults: schedule_rules, batch size, starting rate, demand cap, burst.
 const defaults = configSchema.parse({ path_to_input: 'in', path_to_output: 'out' });
 const workload = productionWorkload({
-  hosts: positive('hosts', values.hosts),
-  urls: positive('urls', values.urls),
-  ranks: positive('ranks', values.ranks),
-  seed: positive('seed', values.seed),
+  hosts: positiveNumber('hosts', values.hosts),
+  urls: positiveNumber('urls', values.urls),
+  ranks: positiveNumber('ranks', values.ranks),
+  seed: positiveNumber('seed', values.seed),
   batchSize: defaults.downloader_parameters.batch_size,
   scheduleRules: defaults.schedule_rules,
 });
@@ -71,13 +66,13 @@ const rows: string[][] = [];
 for (const algorithm of algorithms) {
   const r: SimReport = simulate(workload, {
     algorithm,
-    seconds: positive('seconds', values.seconds),
+    seconds: positiveNumber('seconds', values.seconds),
     epochMs: DEFAULT_CONTROLLER_OPTIONS.epoch_ms,
     slices: 10,
     initialRate: defaults.downloader_parameters.default_rate_limit,
     demandCap: defaults.download.demand_cap,
     overloadBurst: defaults.engine.overload_burst,
-    seed: positive('seed', values.seed),
+    seed: positiveNumber('seed', values.seed),
   });
   rows.push([
     r.algorithm,

@@ -26,6 +26,11 @@ const NORMAL_IQR = 1.349;
  */
 const MIN_LOG_SE = 0.002;
 
+/** Standard deviation of ln TTFB from its quartiles, taking the logs as normal. */
+export function quartileLogSigma(q25: number, q75: number): number {
+  return Math.log(q75 / q25) / NORMAL_IQR;
+}
+
 /** Standard error of the log of a median of `samples` TTFBs whose logs have standard deviation `sigma`. */
 export function medianLogSe(sigma: number, samples: number): number {
   return (MEDIAN_SE_FACTOR * sigma) / Math.sqrt(samples);
@@ -112,7 +117,7 @@ export class LatencyWindow {
 
   private reading(samples: number): LatencyReading {
     // TTFBs are roughly log-normal, so the spread and the error are taken in log space.
-    const sigma = Math.log(quantile(this.hist, 0.75) / quantile(this.hist, 0.25)) / NORMAL_IQR;
+    const sigma = quartileLogSigma(quantile(this.hist, 0.25), quantile(this.hist, 0.75));
     return {
       p50: quantile(this.hist, 0.5),
       logSe: Math.max(MIN_LOG_SE, medianLogSe(sigma, samples)),
