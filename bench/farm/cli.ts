@@ -7,7 +7,8 @@
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { startFarm } from './farm.js';
-import { buildScenario, describeScenario, isScenarioName, SCENARIO_NAMES, type ScenarioName } from './scenarios.js';
+import { positiveOption, scenarioOption } from '../args.js';
+import { buildScenario, describeScenario, SCENARIO_NAMES, type ScenarioName } from './scenarios.js';
 
 /** A fixed default port keeps the URL list, and so the downloader's server names, the same run after run. */
 const DEFAULT_PORT = 18080;
@@ -29,24 +30,13 @@ function integer(value: string): number {
   return n;
 }
 
-function positive(value: string): number {
-  const n = Number(value);
-  if (!(n > 0)) throw new InvalidArgumentError('expected a number > 0');
-  return n;
-}
-
-function scenarioName(value: string): ScenarioName {
-  if (!isScenarioName(value)) throw new InvalidArgumentError(`expected one of ${SCENARIO_NAMES.join(', ')}`);
-  return value;
-}
-
 const program = new Command()
   .name('farm')
   .description('Mock web-server farm: virtual hosts with known capacities on loopback addresses.')
-  .requiredOption('--scenario <name>', `one of: ${SCENARIO_NAMES.join(', ')}`, scenarioName)
+  .requiredOption('--scenario <name>', `one of: ${SCENARIO_NAMES.join(', ')}`, scenarioOption)
   .option('--out <dir>', 'folder for the URL list', 'bench/.cache/farm')
   .option('--seed <n>', 'scenario seed', integer, 1)
-  .option('--scale <x>', 'URL-count scale', positive, 1)
+  .option('--scale <x>', 'URL-count scale', positiveOption, 1)
   .option('--port <p>', 'port shared by all hosts (0: any free port)', integer, DEFAULT_PORT)
   .option('--stats-port <p>', 'stats endpoint port on 127.0.0.1 (0: any free port)', integer, 0);
 

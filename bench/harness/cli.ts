@@ -9,7 +9,8 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { IMAGE_ENCODINGS, type ImageEncoding } from '../../src/engine/options.js';
-import { isScenarioName, SCENARIO_NAMES, type ScenarioName } from '../farm/index.js';
+import { positiveOption, scenarioOption } from '../args.js';
+import { SCENARIO_NAMES, type ScenarioName } from '../farm/index.js';
 import { writeReport } from '../report/html.js';
 import { CLIENT_NAMES, isClientName, methodNotes, runBenchmark, type ClientName } from './bench.js';
 import { FIGURE_KEYS } from './figures.js';
@@ -32,21 +33,10 @@ interface CliOptions {
   keepOutput: boolean;
 }
 
-function positive(value: string): number {
-  const n = Number(value);
-  if (!(n > 0)) throw new InvalidArgumentError('expected a number > 0');
-  return n;
-}
-
 function integer(value: string): number {
   const n = Number(value);
   if (!(Number.isInteger(n) && n >= 1)) throw new InvalidArgumentError('expected a whole number ≥ 1');
   return n;
-}
-
-function scenarioName(value: string): ScenarioName {
-  if (!isScenarioName(value)) throw new InvalidArgumentError(`expected one of ${SCENARIO_NAMES.join(', ')}`);
-  return value;
 }
 
 function clientNames(value: string): ClientName[] {
@@ -67,16 +57,16 @@ function encoding(value: string): ImageEncoding {
 const program = new Command()
   .name('bench')
   .description('Benchmark the download controller against the mock server farm.')
-  .requiredOption('--scenario <name>', `one of: ${SCENARIO_NAMES.join(', ')}`, scenarioName)
+  .requiredOption('--scenario <name>', `one of: ${SCENARIO_NAMES.join(', ')}`, scenarioOption)
   .option('--algorithms <list>', `comma-separated, some of: ${CLIENT_NAMES.join(', ')}`, clientNames, [...CLIENT_NAMES])
   .option('--json <file>', 'write the figures as JSON, one object per client')
   .option('--report <file>', 'HTML report (default <out>/report.html)')
   .option('--out <dir>', 'folder for runs and report (default out/bench/<scenario>)')
   .option('--seed <n>', 'scenario seed', integer, 1)
-  .option('--scale <x>', 'scenario scale (URL counts)', positive, 1)
+  .option('--scale <x>', 'scenario scale (URL counts)', positiveOption, 1)
   .option('--encoding <e>', `image.encoding of the pipeline runs: ${IMAGE_ENCODINGS.join(', ')}`, encoding, 'original')
-  .option('--ceiling <images/s>', 'client ceiling to use instead of measuring it first', positive)
-  .option('--max-seconds <s>', 'stop a client still downloading after this long', positive, 150)
+  .option('--ceiling <images/s>', 'client ceiling to use instead of measuring it first', positiveOption)
+  .option('--max-seconds <s>', 'stop a client still downloading after this long', positiveOption, 150)
   .option('--aria2-concurrency <n>', 'aria2c downloads at once (-j)', integer, 64)
   .option('--keep-output', 'keep every run\'s downloaded output', false);
 
