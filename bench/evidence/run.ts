@@ -31,7 +31,6 @@ import {
   planScenario,
   startFarm,
   type Farm,
-  type HostPlan,
 } from '../farm/index.js';
 
 const SIGMA = 0.5;
@@ -123,10 +122,9 @@ function samplesToSee(margin: number, perSampleSe: number): number {
   return Math.ceil(2 * ((k * perSampleSe) / margin) ** 2);
 }
 
-/** The dominant scenario's small hosts of capacity c. */
-function dominantHosts(c: number): HostPlan[] {
-  return buildScenario('dominant').hosts.filter((h) => h.spec.label === 'small' && h.spec.capacity === c);
-}
+const dominantSmallHosts = buildScenario('dominant').hosts.filter((h) => h.spec.label === 'small');
+/** ln(1 + latency_tolerance): how far a median must rise before the controller calls it queueing. */
+const TOLERANCE = Math.log(1 + DEFAULT_CONTROLLER_OPTIONS.latency_tolerance);
 
 const range = (list: readonly number[], digits: number): string => {
   if (list.length === 0) return '–';
@@ -154,10 +152,9 @@ try {
     const over = await holdAt(url, c + 1, samples);
     const rise = quantile(over.ttfbMs, 0.5) / quantile(at.ttfbMs, 0.5);
     const sigma = iqrLogSigma(over.ttfbMs);
-    const tolerance = Math.log(1 + DEFAULT_CONTROLLER_OPTIONS.latency_tolerance);
-    const controller = samplesToSee(Math.log(rise) - tolerance, medianLogSe(sigma, 1));
+    const controller = samplesToSee(Math.log(rise) - TOLERANCE, medianLogSe(sigma, 1));
     const best = samplesToSee(meanLog(over.ttfbMs) - meanLog(at.ttfbMs), sdLog(over.ttfbMs));
-    const hosts = dominantHosts(c);
+    const hosts = dominantSmallHosts.filter((h) => h.spec.capacity === c);
     // Over capacity a host answers at its capacity's rate, c per mean service time.
     const perSecond = hosts.map((h) => (1000 * c) / meanServiceMs(h.spec.service));
     const row = {
