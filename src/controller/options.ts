@@ -166,7 +166,11 @@ export interface ControllerOptions {
   breaker_max_ms: number;
   /** Fraction of the distance to the initial limit an idle host's limit moves per epoch. Default 0.05. */
   idle_decay: number;
-  /** On a 429 or 503 the pacer starts at this fraction of the observed success rate (a running pacer: of its own rate). Default 0.9. */
+  /**
+   * On a 429 or 503 the pacer starts at this fraction of the success rate in that epoch or in the
+   * host's last epoch without a pause or overload, whichever is higher (a running pacer: of its own
+   * rate). Default 0.9.
+   */
   pacer_start_fraction: number;
   /** Factor by which the pacing rate rises per epoch without a 429 or 503 (by a quarter of it near the rate that last drew one). Default 1.05. */
   pacer_growth: number;

@@ -175,6 +175,20 @@ describe('adaptive controller against a simulated host', () => {
     assert.ok(d3.pacingRate > 0 && d3.pacingRate < 90);
   });
 
+  it('starts the pacer below what the host served when it was last free, not in an epoch a Retry-After paused', () => {
+    const c = seeded(10);
+    decideOnce(c, busyEpoch(100, 100, 10), T0);
+    // One 503 in 101 answers is no overload yet, but its Retry-After pauses the host into the next epoch.
+    const paused = decideOnce(c, busyEpoch(100, 100, 10, { outcomes: { unavailable: 1 }, retryAfterUntil: T0 + 2500 }), T0 + 1000);
+    assert.equal(paused.generation, 0);
+    assert.ok(paused.blockedUntil > T0 + 1000);
+    decideOnce(c, busyEpoch(10, 100, 1), T0 + 2000);
+    const cut = decideOnce(c, busyEpoch(30, 100, 10, { outcomes: { tooMany: 5 } }), T0 + 3000);
+    assert.equal(cut.generation, 1);
+    const start = DEFAULT_CONTROLLER_OPTIONS.pacer_start_fraction;
+    assert.ok(Math.abs(cut.pacingRate - start * 100) < 1e-9, `paced at ${cut.pacingRate}/s, the host served 100/s when free`);
+  });
+
   it('holds for two epochs after a cut', () => {
     const c = seeded(10);
     let now = T0;

@@ -133,8 +133,16 @@ export class AdaptiveLimit implements LimitAlgorithm {
    * under-used and decide nothing while delaying the first decision by a window.
    */
   private arriving = true;
-  /** Answers per second in the previous epoch. */
-  private servedRate = 0;
+  /**
+   * Answers per second in the last epoch in which the host was free to answer: not paused by
+   * Retry-After or the breaker at any time, and without overload answers. The pacer starts below
+   * it. An epoch with a pause serves a fraction of what the host allows, and a pacer started there
+   * climbs back by a few per cent an epoch (on mixed, a capacity-7 host of 2,657 URLs paced from 19
+   * answers/s, after a Retry-After pause, held the whole run up by 25 s).
+   */
+  private freeRate = 0;
+  /** The decision in force during the epoch being measured paused the host at its start. */
+  private pausedAtStart = false;
   private generation = 0;
   private readonly clock: EpochClock;
   private readonly window: LatencyWindow;
@@ -183,8 +191,11 @@ export class AdaptiveLimit implements LimitAlgorithm {
         else this.judge(stats, seconds, holding);
       }
     }
-    this.servedRate = servedCount(stats) / seconds;
-    return this.current(nowMs);
+    const free = !isIdle(stats) && !this.pausedAtStart && stats.retryAfterUntil === 0 && overloadCount(stats) === 0;
+    if (free) this.freeRate = servedCount(stats) / seconds;
+    const decision = this.current(nowMs);
+    this.pausedAtStart = decision.blockedUntil > nowMs;
+    return decision;
   }
 
   current(nowMs: number): HostDecision {
@@ -219,8 +230,8 @@ export class AdaptiveLimit implements LimitAlgorithm {
     this.stage = 'steady';
     this.holdLeft = this.o.hold_epochs;
     this.generation += 1;
-    // The epoch of the 429s also lost time to them; the one before shows what the host served.
-    const served = Math.max(servedCount(stats) / seconds, this.servedRate);
+    // The epoch of the 429s also lost time to them; the last free one shows what the host served.
+    const served = Math.max(servedCount(stats) / seconds, this.freeRate);
     // A 503 with Retry-After is as much a rate limit as a 429: either starts the pacer.
     if (signal === 'overload') this.pacer.start(served);
   }
