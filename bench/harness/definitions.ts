@@ -52,4 +52,10 @@ export const FIGURE_DEFINITIONS: readonly (readonly [string, string])[] = [
       'The all-time value (startup included) is reported beside it, and the share of hosts whose peak after 5 s ' +
       'exceeded their capacity. For a run shorter than 5 s these are all-time.',
   ],
+  [
+    'last 5 % (s)',
+    'Seconds from the farm\'s 95th percent of the run\'s 200 answers to its last one. Not one of the JSON figures: ' +
+      'it shows a run that ends in a tail, a few hosts still working long after the rest finished, which the averages ' +
+      'above spread over the whole run. Not given for a run stopped at the deadline.',
+  ],
 ];

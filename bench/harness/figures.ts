@@ -9,7 +9,7 @@ import type { HostWork } from './oracle.js';
 import { idealRate, idealSeconds } from './oracle.js';
 import type { ClientRun } from './client-run.js';
 import type { RunRecord } from './run.js';
-import { firstReach, throughputSeries } from './series.js';
+import { firstReach, tailSeconds, throughputSeries } from './series.js';
 import { addUnloaded, ttfbInflation } from './ttfb.js';
 
 /** The JSON figures, exactly these keys. */
@@ -49,6 +49,11 @@ export interface RunDetails {
   readonly peak_inflight_ratio_all_time: number;
   /** Share of the hosts that answer whose peak in-flight after the settling time exceeded their capacity. */
   readonly hostsOverCapacity: number;
+  /**
+   * Seconds the last 5 % of the farm's 200 answers took (series.ts tailSeconds); null when the run
+   * was stopped at the deadline (its last answers are not its end) or got no answers.
+   */
+  readonly tailSeconds: number | null;
   /** Whether the run lasted past the settling time (otherwise the peak ratio is all-time). */
   readonly settled: boolean;
 }
@@ -143,6 +148,7 @@ export function runFigures(record: RunRecord, ceiling: number): RunFigures {
       overloads,
       peak_inflight_ratio_all_time: allTime,
       hostsOverCapacity: answering.length > 0 ? over / answering.length : 0,
+      tailSeconds: client.finished ? tailSeconds(farm.samples) : null,
       settled,
     },
   };

@@ -36,6 +36,21 @@ export function timeOfCount(samples: readonly ThroughputSample[], count: number)
   return null;
 }
 
+/** Share of a run's 200 answers whose time tailSeconds reports. */
+export const TAIL_SHARE = 0.05;
+
+/**
+ * Seconds the farm took to send the last TAIL_SHARE of a run's 200 answers: a run whose last hosts
+ * still had much work when the rest were done ends in a tail that the averages hide. Null without
+ * answers.
+ */
+export function tailSeconds(samples: readonly ThroughputSample[]): number | null {
+  const total = samples.at(-1)?.ok ?? 0;
+  const start = timeOfCount(samples, (1 - TAIL_SHARE) * total);
+  const end = timeOfCount(samples, total);
+  return total > 0 && start !== null && end !== null ? (end - start) / 1000 : null;
+}
+
 /** 200 answers per second over the trailing window, at every sample of the client's run. */
 export function throughputSeries(record: FarmRecord, run: ClientRun): Point[] {
   return record.samples

@@ -9,7 +9,7 @@ import { imagesPerSecond } from '../../bench/harness/figures.js';
 import { sampleHosts } from '../../bench/harness/host-sample.js';
 import { idealDelivered, idealRate, idealSeconds } from '../../bench/harness/oracle.js';
 import type { RunRecord } from '../../bench/harness/run.js';
-import { firstReach, throughputSeries, timeOfCount } from '../../bench/harness/series.js';
+import { firstReach, tailSeconds, throughputSeries, timeOfCount } from '../../bench/harness/series.js';
 import { addUnloaded, ttfbInflation } from '../../bench/harness/ttfb.js';
 import { lineChart, niceTicks } from '../../bench/report/svg.js';
 import type { ClientRun } from '../../bench/harness/client-run.js';
@@ -78,6 +78,8 @@ test('throughput series, first reach, ceiling rate', () => {
   close(firstReach(series, 90)!, 1, 1e-9, '90 % reached after 0.9 s of a 1 s window, at the next sample');
   assert.equal(firstReach(series, 101), null);
   close(timeOfCount(record.farm.samples, 500)!, 6000, 1e-9, 'time of the 500th answer');
+  close(tailSeconds(record.farm.samples)!, 0.5, 1e-9, 'the last 50 answers: from 10.5 s to 11 s');
+  assert.equal(tailSeconds([]), null);
   // The last 2 s of a 12 s run went to writing: the ceiling counts them, 1000 images in 12 s.
   close(imagesPerSecond(runRecord(samples(pts), 0, 12_000, 1000).client), 1000 / 12, 1e-9, 'ceiling over the whole run');
   // 100, 150 and (aria2c, which writes no Parquet) 200 images/s against a calibrated 120.
