@@ -37,7 +37,7 @@ export function timeOfCount(samples: readonly ThroughputSample[], count: number)
 }
 
 /** Share of a run's 200 answers whose time tailSeconds reports. */
-export const TAIL_SHARE = 0.05;
+const TAIL_SHARE = 0.05;
 
 /**
  * Seconds the farm took to send the last TAIL_SHARE of a run's 200 answers: a run whose last hosts
