@@ -107,7 +107,7 @@ export async function startFarm(plan: ScenarioPlan, options: FarmOptions = {}): 
       spec: host.spec,
       origin: `http://${host.address}:${port}`,
       gate: new HostGate<Exchange>(host.spec.capacity, host.spec.queueLimit, host.spec.rateLimit, start),
-      stats: new HostStats(start, sampleMs, seriesLength, total),
+      stats: new HostStats(start, sampleMs, seriesLength, host.spec.capacity, total),
       rng: createRng(deriveSeed(plan.seed, host.index)),
     };
     byAddress.set(host.address, runtime);

@@ -32,6 +32,11 @@ export interface HostCounters {
   readonly inFlight: number;
   readonly peakInFlight: number;
   readonly avgInFlight: number;
+  /**
+   * Time-averaged requests in flight beyond the host's capacity: waiting in its queue. The farm's
+   * totals sum the hosts'.
+   */
+  readonly avgQueued: number;
   readonly ttfb: TtfbSummary;
   /** Omitted when the caller asks for no series. */
   readonly inFlightSeries?: LoadSeries;
@@ -59,9 +64,11 @@ export class HostStats {
     now: number,
     tickMs: number,
     seriesCapacity: number,
+    /** The host's; omitted for the farm's totals. */
+    capacity?: number,
     private readonly parent?: HostStats,
   ) {
-    this.load = new LoadMeter(now, tickMs, seriesCapacity);
+    this.load = new LoadMeter(now, tickMs, seriesCapacity, capacity);
   }
 
   arrived(now: number): void {
@@ -112,6 +119,7 @@ export class HostStats {
       inFlight: this.load.current,
       peakInFlight: this.load.peak,
       avgInFlight: round(this.load.average(now)),
+      avgQueued: round(this.load.queuedAverage(now)),
       ttfb: {
         count: this.ttfbCount,
         meanMs: round(this.ttfbCount > 0 ? this.ttfbSumMs / this.ttfbCount : 0),

@@ -1,6 +1,7 @@
 /**
  * In-flight accounting for one host (or the whole farm): the current count, its peak, its time
- * average (the integral of in-flight over time divided by the elapsed time), and a bounded time series
+ * average (the integral of in-flight over time divided by the elapsed time), the time average of the
+ * part beyond the host's capacity (requests waiting in its queue), and a bounded time series
  * of the average over each sampling period. When the series is full, neighbouring samples are averaged
  * pairwise and the period doubles, so a run of any length fits in the same memory.
  */
@@ -16,6 +17,8 @@ export class LoadMeter {
   current = 0;
   peak = 0;
   private area = 0;
+  /** Integral of max(0, current − capacity) over time. */
+  private queuedArea = 0;
   private lastChange: number;
   private since: number;
   private readonly series: Float32Array;
@@ -30,6 +33,8 @@ export class LoadMeter {
     now: number,
     private readonly tickMs: number,
     seriesCapacity: number,
+    /** Requests served at once; beyond it they queue. Infinity (the default) for the farm's totals. */
+    private readonly capacity = Number.POSITIVE_INFINITY,
   ) {
     this.lastChange = now;
     this.since = now;
@@ -53,6 +58,13 @@ export class LoadMeter {
   average(now: number): number {
     const elapsed = now - this.since;
     return elapsed > 0 ? this.areaAt(now) / elapsed : this.current;
+  }
+
+  /** Time-averaged number of requests beyond the capacity since construction or the last reset. */
+  queuedAverage(now: number): number {
+    const elapsed = now - this.since;
+    const queuedNow = this.queuedNow();
+    return elapsed > 0 ? (this.queuedArea + queuedNow * (now - this.lastChange)) / elapsed : queuedNow;
   }
 
   /** Called by the farm's sampler every `tickMs`. */
@@ -82,6 +94,7 @@ export class LoadMeter {
   reset(now: number): void {
     this.peak = this.current;
     this.area = 0;
+    this.queuedArea = 0;
     this.lastChange = now;
     this.since = now;
     this.seriesLength = 0;
@@ -95,8 +108,13 @@ export class LoadMeter {
     return this.area + this.current * (now - this.lastChange);
   }
 
+  private queuedNow(): number {
+    return Math.max(0, this.current - this.capacity);
+  }
+
   private advance(now: number): void {
     this.area += this.current * (now - this.lastChange);
+    this.queuedArea += this.queuedNow() * (now - this.lastChange);
     this.lastChange = now;
   }
 

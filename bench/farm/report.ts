@@ -90,6 +90,8 @@ export function farmReport(input: ReportInput, now: number, withSeries: boolean)
       urls: hosts.reduce((n, h) => n + h.urls, 0),
       oracleRps: round3(input.hosts.reduce((r, h) => r + h.oracleRps, 0)),
       ...input.total.snapshot(now, withSeries),
+      // Queueing is per host: the farm-wide in-flight count says nothing about any one queue.
+      avgQueued: round3(hosts.reduce((q, h) => q + h.avgQueued, 0)),
     },
     hosts,
   };

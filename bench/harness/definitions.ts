@@ -53,6 +53,14 @@ export const FIGURE_DEFINITIONS: readonly (readonly [string, string])[] = [
       'exceeded their capacity. For a run shorter than 5 s these are all-time.',
   ],
   [
+    'queued %',
+    'Of the time requests spent at the hosts after the client\'s first 5 s (accepted and not finished), the share they ' +
+      'spent waiting in a host\'s queue because more than its capacity were in flight: Σ_h time-averaged max(0, ' +
+      'in-flight_h − capacity_h) ÷ Σ_h time-averaged in-flight_h, over the hosts that answer. Not one of the JSON ' +
+      'figures: where the peak ratio shows the worst moment, this shows how long a client held hosts over their ' +
+      'capacity. For a run shorter than 5 s it is all-time.',
+  ],
+  [
     'last 5 % (s)',
     'Seconds from the farm\'s 95th percent of the run\'s 200 answers to its last one. Not one of the JSON figures: ' +
       'it shows a run that ends in a tail, a few hosts still working long after the rest finished, which the averages ' +

@@ -50,6 +50,12 @@ export interface RunDetails {
   /** Share of the hosts that answer whose peak in-flight after the settling time exceeded their capacity. */
   readonly hostsOverCapacity: number;
   /**
+   * Share of the time requests spent at the hosts after the settling time (all-time for a shorter
+   * run) that they spent waiting in a host's queue, beyond its capacity: Σ avgQueued ÷ Σ avgInFlight.
+   * Where the peak ratio shows the worst moment, this shows how long a client held hosts over.
+   */
+  readonly queuedShare: number;
+  /**
    * Seconds the last 5 % of the farm's 200 answers took (series.ts tailSeconds); null when the run
    * was stopped at the deadline (its last answers are not its end) or got no answers.
    */
@@ -127,6 +133,8 @@ export function runFigures(record: RunRecord, ceiling: number): RunFigures {
   const allTime = maxRatio(hosts, (h) => h.peakAll);
   const answering = hosts.filter((h) => !h.host.refuse);
   const over = answering.filter((h) => (settled ? h.peakLate : h.peakAll) > h.host.capacity).length;
+  const requestTime = answering.reduce((t, h) => t + h.host.avgInFlight, 0);
+  const queuedTime = answering.reduce((t, h) => t + h.host.avgQueued, 0);
   return {
     figures: {
       algorithm: client.client,
@@ -148,6 +156,7 @@ export function runFigures(record: RunRecord, ceiling: number): RunFigures {
       overloads,
       peak_inflight_ratio_all_time: allTime,
       hostsOverCapacity: answering.length > 0 ? over / answering.length : 0,
+      queuedShare: requestTime > 0 ? queuedTime / requestTime : 0,
       tailSeconds: client.finished ? tailSeconds(farm.samples) : null,
       settled,
     },

@@ -6,7 +6,7 @@ export interface SkippedClient {
   readonly reason: string;
 }
 
-const HEADER = ['algorithm', 'images/s', 'goodput', 'overload/10k', 'p95 TTFB ×', 's to 90%', 'peak/cap >5s', 'peak/cap all', 'last 5% s'];
+const HEADER = ['algorithm', 'images/s', 'goodput', 'overload/10k', 'p95 TTFB ×', 's to 90%', 'peak/cap >5s', 'peak/cap all', 'queued %', 'last 5% s'];
 
 function fixed(v: number, digits: number): string {
   return v.toFixed(digits);
@@ -22,6 +22,7 @@ function row({ figures: f, details: d }: RunFigures): string[] {
     (d.reached90 ? '' : '>') + fixed(f.seconds_to_90pct, 1),
     fixed(f.max_peak_inflight_ratio, 2) + (d.settled ? '' : '†'),
     fixed(d.peak_inflight_ratio_all_time, 2),
+    fixed(100 * d.queuedShare, 1),
     d.tailSeconds === null ? '-' : fixed(d.tailSeconds, 1),
   ];
 }

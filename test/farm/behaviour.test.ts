@@ -253,6 +253,10 @@ describe('stats', () => {
     assert.ok(host.ttfb.meanMs >= 175 && host.ttfb.meanMs < 400, `mean ttfb ${host.ttfb.meanMs}`);
     assert.ok(host.ttfb.maxMs >= 295, `max ttfb ${host.ttfb.maxMs}`);
     assert.ok(host.avgInFlight > 0 && host.avgInFlight <= 5);
+    // Beyond the capacity of 2: 3 requests for the first 100 ms, then 1 for the next 100 ms.
+    const queuedMs = host.avgQueued * report.elapsedMs;
+    assert.ok(queuedMs >= 380 && queuedMs <= 600, `queued request-ms ${queuedMs}`);
+    assert.equal(report.totals.avgQueued, host.avgQueued);
     assert.ok(host.inFlightSeries!.values.length > 0);
     assert.ok(Math.max(...host.inFlightSeries!.values) > 1);
     assert.equal(report.totals.requests, 5);

@@ -46,6 +46,21 @@ test('load meter: peak, time average, and a series that halves its resolution wh
   assert.deepEqual(m.seriesSnapshot().values, []);
 });
 
+test('load meter: time average of the requests beyond the capacity, none for the totals', () => {
+  const m = new LoadMeter(0, 100, 4, 2);
+  for (let i = 0; i < 4; i++) m.up(0); // 4 in flight: 2 beyond the capacity
+  m.down(100); // 3: 1 beyond
+  m.down(300);
+  m.down(300); // 1: none
+  assert.equal(m.queuedAverage(400), (2 * 100 + 1 * 200) / 400);
+  assert.equal(m.average(400), (4 * 100 + 3 * 200 + 1 * 100) / 400);
+  m.reset(400);
+  assert.equal(m.queuedAverage(500), 0);
+  const totals = new LoadMeter(0, 100, 4);
+  for (let i = 0; i < 4; i++) totals.up(0);
+  assert.equal(totals.queuedAverage(100), 0);
+});
+
 test('url paths round-trip, redirects count down to the image, loops alternate', () => {
   const specs: UrlSpec[] = [
     { kind: 'img', variant: 'gif' },
