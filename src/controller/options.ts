@@ -129,7 +129,8 @@ export interface ControllerOptions {
    * in any epoch of a reading, its latency neither grows nor shrinks the limit nor enters the baseline: the
    * client was then the bottleneck, and its own queueing inflated every host's TTFB alike (on a
    * saturated client by as much as the hosts' own latency; at 0.86 a 130 ms host still read 190 ms).
-   * Above 1 the rule is off. Default 0.8.
+   * In such an epoch a host still in startup that holds more than twice the requests its share of
+   * the client's answers needs is taken down to that. Above 1 the rule is off. Default 0.8.
    */
   client_busy_fraction: number;
   /**

@@ -355,6 +355,20 @@ describe('adaptive controller behind a saturated client', () => {
     assert.ok(mean(freed.map((e) => e.goodput)) >= 0.9 * capacityRate(host), `limits ${limits}`);
   });
 
+  it('takes a host under a saturated client down to its share of the answers at once when far above it', () => {
+    // The client answers 1,800/s and has 60,000 requests queued; the host answers 2/s at 3 in flight.
+    const after = (backlog: number): number => {
+      const c = seeded(3);
+      const epoch = busyEpoch(2, 400, 3, { clientBusy: 1, backlog, clientBacklog: 60_000, clientServed: 1_800 });
+      decideOnce(c, epoch, T0 + 1000);
+      return decideOnce(c, epoch, T0 + 2000).limit;
+    };
+    // 20 URLs left need 0.6 answers/s: 1 in flight, long before a latency reading (20 answers).
+    assert.equal(after(20), 1);
+    // 10,000 need 300/s: the host is not held back.
+    assert.equal(after(10_000), 3);
+  });
+
   it('grows a host under a saturated client only while it gets less than its share of the answers', () => {
     const host: SimHost = { capacity: 24, serviceMs: 40, spread: 0.2, queueLimit: 24 };
     // The client answers ~2,000/s for all hosts; this one holds 1 % or 25 % of the queued work (the

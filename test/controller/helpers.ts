@@ -14,6 +14,10 @@ export interface StatsFill {
   demandLimited?: number;
   backlog?: number;
   retryAfterUntil?: number;
+  /** Share of the epoch the client's event loop was busy (0..1). */
+  clientBusy?: number;
+  clientBacklog?: number;
+  clientServed?: number;
 }
 
 /** One rank's one-second epoch with the given contents. */
@@ -29,6 +33,9 @@ export function epochStats(fill: StatsFill = {}): HostEpochStats {
   stats.demandLimitedSeconds = fill.demandLimited ?? 0;
   stats.backlog = fill.backlog ?? 0;
   stats.retryAfterUntil = fill.retryAfterUntil ?? 0;
+  stats.clientBusySeconds = fill.clientBusy ?? 0;
+  stats.clientBacklog = fill.clientBacklog ?? 0;
+  stats.clientServed = fill.clientServed ?? 0;
   return stats;
 }
 
