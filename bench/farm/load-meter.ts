@@ -56,15 +56,12 @@ export class LoadMeter {
 
   /** Time-averaged in-flight since construction or the last reset. */
   average(now: number): number {
-    const elapsed = now - this.since;
-    return elapsed > 0 ? this.areaAt(now) / elapsed : this.current;
+    return this.timeAverage(this.area, this.current, now);
   }
 
   /** Time-averaged number of requests beyond the capacity since construction or the last reset. */
   queuedAverage(now: number): number {
-    const elapsed = now - this.since;
-    const queuedNow = this.queuedNow();
-    return elapsed > 0 ? (this.queuedArea + queuedNow * (now - this.lastChange)) / elapsed : queuedNow;
+    return this.timeAverage(this.queuedArea, this.queuedNow(), now);
   }
 
   /** Called by the farm's sampler every `tickMs`. */
@@ -106,6 +103,12 @@ export class LoadMeter {
 
   private areaAt(now: number): number {
     return this.area + this.current * (now - this.lastChange);
+  }
+
+  /** `area` (up to the last change) plus `value` held since, over the time since the last reset. */
+  private timeAverage(area: number, value: number, now: number): number {
+    const elapsed = now - this.since;
+    return elapsed > 0 ? (area + value * (now - this.lastChange)) / elapsed : value;
   }
 
   private queuedNow(): number {
