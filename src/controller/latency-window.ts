@@ -13,7 +13,7 @@
  * left alone unless the evidence is clear.
  */
 import { emptyHistogram, histogramCount, mergeInto, quantile } from './histogram.js';
-import { servedCount } from './signals.js';
+import { clientBusyShare, servedCount } from './signals.js';
 import type { HostEpochStats } from './types.js';
 
 /** Asymptotic standard deviation of a sample median is this times σ/√n (√(π/2)). */
@@ -95,7 +95,7 @@ export class LatencyWindow {
     this.served += servedCount(stats);
     this.seconds += seconds;
     this.demandSeconds += stats.demandLimitedSeconds;
-    if (stats.epochSeconds > 0) this.busiest = Math.max(this.busiest, stats.clientBusySeconds / stats.epochSeconds);
+    this.busiest = Math.max(this.busiest, clientBusyShare(stats));
     this.epochSeconds += stats.epochSeconds;
     this.inflight += stats.inflightAvg;
     this.limits += limit;

@@ -82,3 +82,8 @@ export function isIdle(stats: HostEpochStats): boolean {
 export function demandLimitedShare(stats: HostEpochStats): number {
   return stats.epochSeconds > 0 ? stats.demandLimitedSeconds / stats.epochSeconds : 0;
 }
+
+/** Share of rank-time in the epoch the ranks' event loops were busy: near 1, the client was the bottleneck. */
+export function clientBusyShare(stats: HostEpochStats): number {
+  return stats.epochSeconds > 0 ? stats.clientBusySeconds / stats.epochSeconds : 0;
+}

@@ -59,7 +59,7 @@ import { Baseline, LatencyWindow, type LatencyReading, type LogEstimate } from '
 import type { ControllerOptions } from '../options.js';
 import { Pacer } from '../pacer.js';
 import { RetryAfterGate } from '../retry-after.js';
-import { hardSignal, isIdle, overloadCount, servedCount, type HardSignal } from '../signals.js';
+import { clientBusyShare, hardSignal, isIdle, overloadCount, servedCount, type HardSignal } from '../signals.js';
 import type { HostDecision, HostEpochStats } from '../types.js';
 
 type Phase = 'startup' | 'steady';
@@ -361,8 +361,7 @@ export class AdaptiveLimit implements LimitAlgorithm {
    * 3, and a fifth of all the time requests spent at the hosts went to waiting in their queues.
    */
   private aboveShare(stats: HostEpochStats, seconds: number): boolean {
-    if (this.stage !== 'startup' || stats.epochSeconds <= 0) return false;
-    if (stats.clientBusySeconds / stats.epochSeconds < this.o.client_busy_fraction) return false;
+    if (this.stage !== 'startup' || clientBusyShare(stats) < this.o.client_busy_fraction) return false;
     const fair = this.fairShareLimit(stats.inflightAvg, servedCount(stats) / seconds, stats, seconds);
     if (fair === undefined || fair <= 0 || this.whole <= 2 * fair) return false;
     this.resetLatency();
