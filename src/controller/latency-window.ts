@@ -45,9 +45,10 @@ export interface LatencyReading {
   /** Whether the window reached min_samples (only such windows may move the baseline). */
   full: boolean;
   /**
-   * The window's first reading. Only first readings go into the baseline: they are taken at the
-   * same point whatever comes of them, whereas windows that run on while undecided would leave it
-   * mostly the extreme readings, those that decided at once.
+   * The window's first reading. The baseline takes first readings, which are taken at the same point
+   * whatever comes of them (the readings windows end on would leave it mostly the extreme ones, those
+   * that decided at once), and the reading of a window that ran out undecided (the adaptive policy
+   * says why).
    */
   first: boolean;
   /** Share of rank-time spent demand-limited over the window. */

@@ -260,7 +260,12 @@ export class AdaptiveLimit implements LimitAlgorithm {
     this.busyRetryCap = undefined;
     this.busyStepFailures = 0;
     this.busyStepWait = 0;
-    if (reading.full && reading.first) this.baseline.push(reading, applied);
+    // A first reading is taken at the same point whatever comes of it. A window that ran out undecided
+    // is added too: a baseline from a few startup readings may be drawn 10-15 % low, and then every
+    // later median is above the 5 % tolerance but never clearly, so each window runs out, the limit
+    // stays, and without this nothing ever corrects the baseline (in the controller simulator with
+    // the farm's service spread, hosts of capacity 16-32 stayed at 4 for 40 s).
+    if (reading.full && (reading.first || !this.window.extendable)) this.baseline.push(reading, applied);
     if (this.undecided(reading)) return;
     this.window.reset();
     if (this.probe !== undefined) {
