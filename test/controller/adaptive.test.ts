@@ -384,6 +384,15 @@ describe('adaptive controller behind a saturated client', () => {
     assert.equal(after(10_000), 3);
   });
 
+  it('compares a host with twice its share of a saturated client before rounding the share up', () => {
+    // A capacity-1 host of 20 ms answers 35/s at 3 in flight; its 399 URLs want 12/s of the client's
+    // 1,800: a share of 1.03 requests. Rounded up to 2 first, 3 would not have been above twice it.
+    const c = seeded(3);
+    const epoch = busyEpoch(35, 68, 3, { clientBusy: 1, backlog: 399, clientBacklog: 60_000, clientServed: 1_800 });
+    decideOnce(c, epoch, T0 + 1000);
+    assert.equal(decideOnce(c, epoch, T0 + 2000).limit, 2);
+  });
+
   it('grows a host under a saturated client only while it gets less than its share of the answers', () => {
     const host: SimHost = { capacity: 24, serviceMs: 40, spread: 0.2, queueLimit: 24 };
     // The client answers ~2,000/s for all hosts; this one holds 1 % or 25 % of the queued work (the

@@ -348,13 +348,19 @@ export class AdaptiveLimit implements LimitAlgorithm {
    * turns are what is scarce then. A host that grows past its share only takes them from hosts with
    * more work left, which then hold the run up at its end, and its extra requests are growth the
    * host never showed it can take (on mixed, overload answers fell from 20–30 to under 1 per 10,000
-   * requests once such hosts stopped growing). Undefined when the engine reported no client-wide
-   * figures.
+   * requests once such hosts stopped growing). Rounded up to a whole request; undefined when the
+   * engine reported no client-wide figures.
    */
   private fairShareLimit(inflight: number, throughput: number, stats: HostEpochStats, seconds: number): number | undefined {
+    const share = this.fairShare(inflight, throughput, stats, seconds);
+    return share === undefined ? undefined : Math.ceil(share);
+  }
+
+  /** fairShareLimit before rounding. */
+  private fairShare(inflight: number, throughput: number, stats: HostEpochStats, seconds: number): number | undefined {
     if (stats.clientBacklog <= 0 || stats.clientServed <= 0 || throughput <= 0) return undefined;
     const wanted = (stats.backlog / stats.clientBacklog) * (stats.clientServed / seconds);
-    return Math.ceil((inflight * wanted) / throughput);
+    return (inflight * wanted) / throughput;
   }
 
   /**
@@ -364,13 +370,15 @@ export class AdaptiveLimit implements LimitAlgorithm {
    * reading, which a slow host with little work would finish before it had: on mixed, hosts of
    * capacity 1 and 300–500 ms with about 20 URLs each spent their whole run at the starting limit of
    * 3, and a fifth of all the time requests spent at the hosts went to waiting in their queues.
+   * Twice the share before rounding, not twice the whole limit it rounds up to: a share of 1.03
+   * would otherwise leave a host at 3 (fast capacity-1 hosts with 300–400 URLs spent 6 s there).
    */
   private aboveShare(stats: HostEpochStats, seconds: number): boolean {
     if (this.stage !== 'startup' || clientBusyShare(stats) < this.o.client_busy_fraction) return false;
-    const fair = this.fairShareLimit(stats.inflightAvg, servedCount(stats) / seconds, stats, seconds);
-    if (fair === undefined || fair <= 0 || this.whole <= 2 * fair) return false;
+    const share = this.fairShare(stats.inflightAvg, servedCount(stats) / seconds, stats, seconds);
+    if (share === undefined || share <= 0 || this.whole <= 2 * share) return false;
     this.resetLatency();
-    this.limit = clamp(fair, this.o.min_limit, this.o.max_limit);
+    this.limit = clamp(Math.ceil(share), this.o.min_limit, this.o.max_limit);
     return true;
   }
 
