@@ -384,6 +384,18 @@ describe('adaptive controller behind a saturated client', () => {
     assert.equal(after(10_000), 3);
   });
 
+  it('judges a slow host against its share of a saturated client on its answers pooled, not one epoch', () => {
+    // 500 ms at 3 in flight: 6 answers/s; its 100 URLs want 4/s of the client's 2,000: a share of 2.
+    const fill = { clientBusy: 1, backlog: 100, clientBacklog: 50_000, clientServed: 2_000 };
+    const c = seeded(3);
+    let d = c.decision(HOST, T0);
+    for (let e = 1; e <= 8; e++) d = decideOnce(c, busyEpoch(6, 500, 3, fill), T0 + e * 1000);
+    assert.equal(d.limit, 3);
+    // One epoch of 13 answers alone reads a share of 0.9, under half the limit.
+    d = decideOnce(c, busyEpoch(13, 500, 3, fill), T0 + 9000);
+    assert.equal(d.limit, 3);
+  });
+
   it('compares a host with twice its share of a saturated client before rounding the share up', () => {
     // A capacity-1 host of 20 ms answers 35/s at 3 in flight; its 399 URLs want 12/s of the client's
     // 1,800: a share of 1.03 requests. Rounded up to 2 first, 3 would not have been above twice it.

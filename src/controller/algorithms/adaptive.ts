@@ -141,6 +141,11 @@ export class AdaptiveLimit implements LimitAlgorithm {
    * answers/s, after a Retry-After pause, held the whole run up by 25 s).
    */
   private freeRate = 0;
+  /**
+   * Epochs judged against the host's share of a saturated client (aboveShare) since its whole limit
+   * last changed: their seconds, in-flight request-seconds and answers.
+   */
+  private sharePool = { limit: 0, seconds: 0, inflightSeconds: 0, served: 0 };
   /** The decision in force during the epoch being measured paused the host at its start. */
   private pausedAtStart = false;
   private generation = 0;
@@ -372,10 +377,19 @@ export class AdaptiveLimit implements LimitAlgorithm {
    * 3, and a fifth of all the time requests spent at the hosts went to waiting in their queues.
    * Twice the share before rounding, not twice the whole limit it rounds up to: a share of 1.03
    * would otherwise leave a host at 3 (fast capacity-1 hosts with 300–400 URLs spent 6 s there).
+   * The host's answers per second are pooled over the epochs at its present limit: a slow host
+   * answers a few times an epoch, and one epoch's count is noise that decides (on mixed, a
+   * capacity-6 host of 450 ms read a share of 1.3 to 3.3 at 3 in flight from 4 to 7 answers an
+   * epoch; one low epoch took it to 2, another to 1, where it held the run up by 5 s at its end).
    */
   private aboveShare(stats: HostEpochStats, seconds: number): boolean {
     if (this.stage !== 'startup' || clientBusyShare(stats) < this.o.client_busy_fraction) return false;
-    const share = this.fairShare(stats.inflightAvg, servedCount(stats) / seconds, stats, seconds);
+    if (this.sharePool.limit !== this.whole) this.sharePool = { limit: this.whole, seconds: 0, inflightSeconds: 0, served: 0 };
+    const pool = this.sharePool;
+    pool.seconds += seconds;
+    pool.inflightSeconds += stats.inflightAvg * seconds;
+    pool.served += servedCount(stats);
+    const share = this.fairShare(pool.inflightSeconds / pool.seconds, pool.served / pool.seconds, stats, seconds);
     if (share === undefined || share <= 0 || this.whole <= 2 * share) return false;
     this.resetLatency();
     this.limit = clamp(Math.ceil(share), this.o.min_limit, this.o.max_limit);
