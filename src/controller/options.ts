@@ -130,7 +130,8 @@ export interface ControllerOptions {
    * client was then the bottleneck, and its own queueing inflated every host's TTFB alike (on a
    * saturated client by as much as the hosts' own latency; at 0.86 a 130 ms host still read 190 ms).
    * In such an epoch a host still in startup that holds more than twice the requests its share of
-   * the client's answers needs is taken down to that. Above 1 the rule is off. Default 0.8.
+   * the client's answers needs is taken down to that, and back up (no higher than it was) once its
+   * share is more than twice its limit. Above 1 the rule is off. Default 0.8.
    */
   client_busy_fraction: number;
   /**

@@ -384,6 +384,16 @@ describe('adaptive controller behind a saturated client', () => {
     assert.equal(after(10_000), 3);
   });
 
+  it('gives a host taken down to its share of a saturated client its limit back as that share grows', () => {
+    const c = seeded(3);
+    const fill = { clientBusy: 1, backlog: 20, clientServed: 2_000 };
+    decideOnce(c, busyEpoch(6, 450, 3, { ...fill, clientBacklog: 50_000 }), T0 + 1000);
+    // Its 20 URLs want 0.8/s of the client's 2,000 answers while 50,000 requests are queued: 1 in flight.
+    assert.equal(decideOnce(c, busyEpoch(6, 450, 3, { ...fill, clientBacklog: 50_000 }), T0 + 2000).limit, 1);
+    // Once the other hosts are down to 2,000, the same 20 want 20/s: back to 3, no higher.
+    assert.equal(decideOnce(c, busyEpoch(2, 450, 1, { ...fill, clientBacklog: 2_000 }), T0 + 3000).limit, 3);
+  });
+
   it('judges a slow host against its share of a saturated client on its answers pooled, not one epoch', () => {
     // 500 ms at 3 in flight: 6 answers/s; its 100 URLs want 4/s of the client's 2,000: a share of 2.
     const fill = { clientBusy: 1, backlog: 100, clientBacklog: 50_000, clientServed: 2_000 };

@@ -142,10 +142,12 @@ export class AdaptiveLimit implements LimitAlgorithm {
    */
   private freeRate = 0;
   /**
-   * Epochs judged against the host's share of a saturated client (aboveShare) since its whole limit
+   * Epochs judged against the host's share of a saturated client (followShare) since its whole limit
    * last changed: their seconds, in-flight request-seconds and answers.
    */
   private sharePool = { limit: 0, seconds: 0, inflightSeconds: 0, served: 0 };
+  /** The highest limit followShare took the host down from while the client stayed saturated. */
+  private shareCutFrom: number | undefined;
   /** The decision in force during the epoch being measured paused the host at its start. */
   private pausedAtStart = false;
   private generation = 0;
@@ -252,7 +254,7 @@ export class AdaptiveLimit implements LimitAlgorithm {
       this.probe.settling = false;
       return;
     }
-    if (this.aboveShare(stats, seconds)) return;
+    if (this.followShare(stats, seconds)) return;
     const applied = this.whole;
     const reading = this.window.add(stats, applied, seconds);
     if (reading === undefined) return;
@@ -314,7 +316,7 @@ export class AdaptiveLimit implements LimitAlgorithm {
    * could grow, but only up to twice the limit it failed from: a step that passes by chance is
    * growth the host never showed it can take, and it all reaches the host at once when the client
    * frees up. Nor does a host grow past its share of the client's answers (fairShareLimit); one far
-   * above it goes down to it at once (aboveShare).
+   * above it goes down to it at once (followShare).
    */
   private clientBound(reading: LatencyReading, mayGrow: boolean, fairLimit: number | undefined): void {
     const from = this.stepFrom;
@@ -380,19 +382,37 @@ export class AdaptiveLimit implements LimitAlgorithm {
    * The host's answers per second are pooled over the epochs at its present limit: a slow host
    * answers a few times an epoch, and one epoch's count is noise that decides (on mixed, a
    * capacity-6 host of 450 ms read a share of 1.3 to 3.3 at 3 in flight from 4 to 7 answers an
-   * epoch; one low epoch took it to 2, another to 1, where it held the run up by 5 s at its end).
+   * epoch; one epoch that read low took it to 2, another to 1).
+   * A host taken down goes back up, towards its share but no higher than it was, once its share is
+   * more than twice its limit: the client's backlog shrinks, and a slow host's share grows as the
+   * hosts with more answers finish. Otherwise it waits for a latency reading, which at 1 in flight
+   * takes a host of 450 ms 10 s (the capacity-6 host above held the run up by 5 s at its end).
+   * The factor of 2 both ways keeps the limit from following the share's noise.
    */
-  private aboveShare(stats: HostEpochStats, seconds: number): boolean {
-    if (this.stage !== 'startup' || clientBusyShare(stats) < this.o.client_busy_fraction) return false;
+  private followShare(stats: HostEpochStats, seconds: number): boolean {
+    if (this.stage !== 'startup' || clientBusyShare(stats) < this.o.client_busy_fraction) {
+      this.shareCutFrom = undefined;
+      return false;
+    }
     if (this.sharePool.limit !== this.whole) this.sharePool = { limit: this.whole, seconds: 0, inflightSeconds: 0, served: 0 };
     const pool = this.sharePool;
     pool.seconds += seconds;
     pool.inflightSeconds += stats.inflightAvg * seconds;
     pool.served += servedCount(stats);
     const share = this.fairShare(pool.inflightSeconds / pool.seconds, pool.served / pool.seconds, stats, seconds);
-    if (share === undefined || share <= 0 || this.whole <= 2 * share) return false;
+    if (share === undefined || share <= 0) return false;
+    const whole = this.whole;
+    let to: number;
+    if (whole > 2 * share) {
+      this.shareCutFrom = Math.max(this.shareCutFrom ?? 0, whole);
+      to = Math.ceil(share);
+    } else if (this.shareCutFrom !== undefined && this.shareCutFrom > whole && share > 2 * whole) {
+      to = Math.min(this.shareCutFrom, Math.ceil(share));
+    } else {
+      return false;
+    }
     this.resetLatency();
-    this.limit = clamp(Math.ceil(share), this.o.min_limit, this.o.max_limit);
+    this.limit = clamp(to, this.o.min_limit, this.o.max_limit);
     return true;
   }
 
