@@ -50,9 +50,9 @@ describe('adaptive controller against a simulated host', () => {
     // With the farm's service spread, a reading of a few dozen samples is often 10-15 % off; a
     // baseline drawn that low makes every later median "above" the 5 % tolerance, never clearly.
     const held: string[] = [];
-    for (const [capacity, serviceMs] of [[16, 40], [32, 40], [16, 190], [32, 190]]) {
+    for (const [capacity, serviceMs] of [[16, 40], [32, 40], [16, 190], [32, 190]] as const) {
       for (const seed of [1, 2, 3, 4, 5, 6]) {
-        const slow: SimHost = { capacity: capacity!, serviceMs: serviceMs!, spread: 0.5 };
+        const slow: SimHost = { capacity, serviceMs, spread: 0.5 };
         const run = simulate(seeded(), HOST, slow, { epochs: 40, seed });
         const share = mean(run.epochs.slice(20).map((e) => e.goodput)) / capacityRate(slow);
         if (share < 0.5) held.push(`capacity ${capacity}, ${serviceMs} ms, seed ${seed}: ${share.toFixed(2)} of its rate`);
