@@ -12,6 +12,35 @@ export function tempPathFor(target: string): string {
   return path.join(dir, `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 }
 
+/** tempPathFor's names: `.<target>.<pid>.<8 hex>.tmp`; the target's base name is group 1. */
+const TEMP_NAME = /^\.(.+)\.\d+\.[0-9a-f]{8}\.tmp$/;
+
+/**
+ * Removes the temporary files that writers of `targets` left when they were killed before their
+ * rename, listing each folder once (a server's folder of records may hold thousands). Only the
+ * process that writes those targets may call it: another writer's temporary file would vanish
+ * before its rename.
+ */
+export async function removeStaleTemps(targets: Iterable<string>): Promise<void> {
+  const byDir = new Map<string, Set<string>>();
+  for (const target of targets) {
+    const dir = path.dirname(target);
+    const names = byDir.get(dir) ?? new Set<string>();
+    names.add(path.basename(target));
+    byDir.set(dir, names);
+  }
+  for (const [dir, names] of byDir) {
+    let entries: string[];
+    try {
+      entries = await fs.readdir(dir);
+    } catch {
+      continue;
+    }
+    const stale = entries.filter((e) => names.has(TEMP_NAME.exec(e)?.[1] ?? ''));
+    await Promise.all(stale.map((e) => fs.rm(path.join(dir, e), { force: true })));
+  }
+}
+
 /**
  * Writes `data` to `target` atomically. `durable` also flushes it to disk before the rename, which
  * only matters for surviving a machine crash (a killed process loses nothing either way), so it is

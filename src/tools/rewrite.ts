@@ -146,6 +146,8 @@ export async function rewriteBatch(
   const file = successesFile(ctx.layout, batch);
   const staged = ctx.paths.stagedSuccesses(batch.server_name, batch.partition_id);
   const commitFile = ctx.paths.commitRecord(ctx.run, batch.server_name, batch.partition_id);
+  // Also a `completed` marker's temporary file, if a kill came while a commit's count was written.
+  await clearPartialBatch(path.dirname(staged));
   const commit = await readCommit(commitFile);
   if (commit) {
     const kept = commit.counts.kept + commit.counts.replaced;
@@ -166,7 +168,6 @@ export async function rewriteBatch(
   }
   const trailFile = ctx.paths.trail(ctx.run, batch.server_name, batch.partition_id);
   await Promise.all([fs.rm(staged, { force: true }), fs.rm(trailFile, { force: true })]);
-  await clearPartialBatch(path.dirname(staged));
   await clearPartialBatch(path.dirname(trailFile));
   const source = await identity(file);
   const counts = await stage(ctx, batch, decide, chunkRows);

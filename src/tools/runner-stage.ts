@@ -4,7 +4,7 @@
  * left for the next invocation, so one bad file does not throw away the rest of the work.
  */
 import { promises as fs } from 'node:fs';
-import { exists, writeJsonAtomic } from '../io/atomic.js';
+import { exists, removeStaleTemps, writeJsonAtomic } from '../io/atomic.js';
 import { batchKey } from '../pipeline/schedule.js';
 import type { ToolContext } from './context.js';
 import { readSelection, type FilterPartition } from './filter.js';
@@ -28,6 +28,14 @@ export function addCounts(into: Record<string, number>, result: BatchResult): vo
 
 export async function runRunner(ctx: ToolContext, runner: RunnerTool): Promise<RunnerSummary> {
   const mine = await readToolSchedule(ctx.paths, ctx.rank);
+  // A runner killed while writing a batch's record leaves its temporary file; only this rank writes
+  // its batches' records, so it may remove them.
+  await removeStaleTemps(
+    mine.flatMap((b) => [
+      ctx.paths.doneRecord(ctx.run, b.server_name, b.partition_id),
+      ctx.paths.commitRecord(ctx.run, b.server_name, b.partition_id),
+    ]),
+  );
   const summary: RunnerSummary = { batches: 0, skipped: 0, failed: 0, counts: {} };
   const progress = ctx.progress('runner', 'batches');
   let visited = 0;
