@@ -371,12 +371,13 @@ export class AdaptiveLimit implements LimitAlgorithm {
   }
 
   /**
-   * Takes a host in startup down to its share of a saturated client's answers (fairShareLimit, on
-   * this epoch's figures) when it holds more than twice that: its other requests can only take turns
-   * from hosts with more work left, or wait in its own queue. This does not wait for a latency
-   * reading, which a slow host with little work would finish before it had: on mixed, hosts of
-   * capacity 1 and 300–500 ms with about 20 URLs each spent their whole run at the starting limit of
-   * 3, and a fifth of all the time requests spent at the hosts went to waiting in their queues.
+   * Takes a host in startup down to its share of a saturated client's answers (fairShare: the
+   * client's figures of this epoch, the host's pooled as below) when it holds more than twice that:
+   * its other requests can only take turns from hosts with more work left, or wait in its own
+   * queue. This does not wait for a latency reading, which a slow host with little work would
+   * finish before it had: on mixed, hosts of capacity 1 and 300–500 ms with about 20 URLs each spent
+   * their whole run at the starting limit of 3, and a fifth of all the time requests spent at the
+   * hosts went to waiting in their queues.
    * Twice the share before rounding, not twice the whole limit it rounds up to: a share of 1.03
    * would otherwise leave a host at 3 (fast capacity-1 hosts with 300–400 URLs spent 6 s there).
    * The host's answers per second are pooled over the epochs at its present limit: a slow host
