@@ -16,6 +16,15 @@ export function positiveOption(value: string): number {
   return n;
 }
 
+/** commander option parser factory: a whole number >= `min` (0 where it means "any", as a port). */
+export function wholeOption(min: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!(Number.isInteger(n) && n >= min)) throw new InvalidArgumentError(`expected a whole number >= ${min}`);
+    return n;
+  };
+}
+
 /** commander option parser: a farm scenario's name. */
 export function scenarioOption(value: string): ScenarioName {
   if (!isScenarioName(value)) throw new InvalidArgumentError(`expected one of ${SCENARIO_NAMES.join(', ')}`);

@@ -5,9 +5,9 @@
  * Writes the URL list and prints `urls <path>` and `stats <url>` lines for a harness to read.
  */
 import { resolve } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { startFarm } from './farm.js';
-import { positiveOption, scenarioOption } from '../args.js';
+import { positiveOption, scenarioOption, wholeOption } from '../args.js';
 import { buildScenario, describeScenario, SCENARIO_NAMES, type ScenarioName } from './scenarios.js';
 
 /** A fixed default port keeps the URL list, and so the downloader's server names, the same run after run. */
@@ -24,21 +24,15 @@ interface CliOptions {
   statsPort: number;
 }
 
-function integer(value: string): number {
-  const n = Number(value);
-  if (!(Number.isInteger(n) && n >= 0)) throw new InvalidArgumentError('expected an integer >= 0');
-  return n;
-}
-
 const program = new Command()
   .name('farm')
   .description('Mock web-server farm: virtual hosts with known capacities on loopback addresses.')
   .requiredOption('--scenario <name>', `one of: ${SCENARIO_NAMES.join(', ')}`, scenarioOption)
   .option('--out <dir>', 'folder for the URL list', 'bench/.cache/farm')
-  .option('--seed <n>', 'scenario seed', integer, 1)
+  .option('--seed <n>', 'scenario seed', wholeOption(0), 1)
   .option('--scale <x>', 'URL-count scale', positiveOption, 1)
-  .option('--port <p>', 'port shared by all hosts (0: any free port)', integer, DEFAULT_PORT)
-  .option('--stats-port <p>', 'stats endpoint port on 127.0.0.1 (0: any free port)', integer, 0);
+  .option('--port <p>', 'port shared by all hosts (0: any free port)', wholeOption(0), DEFAULT_PORT)
+  .option('--stats-port <p>', 'stats endpoint port on 127.0.0.1 (0: any free port)', wholeOption(0), 0);
 
 async function main(): Promise<void> {
   const opts = program.parse().opts<CliOptions>();

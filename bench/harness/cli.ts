@@ -9,7 +9,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { IMAGE_ENCODINGS, type ImageEncoding } from '../../src/engine/options.js';
-import { positiveOption, scenarioOption } from '../args.js';
+import { positiveOption, scenarioOption, wholeOption } from '../args.js';
 import { SCENARIO_NAMES, type ScenarioName } from '../farm/index.js';
 import { writeReport } from '../report/html.js';
 import { CLIENT_NAMES, isClientName, methodNotes, runBenchmark, type ClientName } from './bench.js';
@@ -31,12 +31,6 @@ interface CliOptions {
   maxSeconds: number;
   aria2Concurrency: number;
   keepOutput: boolean;
-}
-
-function integer(value: string): number {
-  const n = Number(value);
-  if (!(Number.isInteger(n) && n >= 1)) throw new InvalidArgumentError('expected a whole number ≥ 1');
-  return n;
 }
 
 function clientNames(value: string): ClientName[] {
@@ -62,12 +56,12 @@ const program = new Command()
   .option('--json <file>', 'write the figures as JSON, one object per client')
   .option('--report <file>', 'HTML report (default <out>/report.html)')
   .option('--out <dir>', 'folder for runs and report (default out/bench/<scenario>)')
-  .option('--seed <n>', 'scenario seed', integer, 1)
+  .option('--seed <n>', 'scenario seed', wholeOption(0), 1)
   .option('--scale <x>', 'scenario scale (URL counts)', positiveOption, 1)
   .option('--encoding <e>', `image.encoding of the pipeline runs: ${IMAGE_ENCODINGS.join(', ')}`, encoding, 'original')
   .option('--ceiling <images/s>', 'client ceiling to use instead of measuring it first', positiveOption)
   .option('--max-seconds <s>', 'stop a client still downloading after this long', positiveOption, 150)
-  .option('--aria2-concurrency <n>', 'aria2c downloads at once (-j)', integer, 64)
+  .option('--aria2-concurrency <n>', 'aria2c downloads at once (-j)', wholeOption(1), 64)
   .option('--keep-output', 'keep every run\'s downloaded output', false);
 
 async function main(): Promise<void> {

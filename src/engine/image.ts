@@ -53,7 +53,8 @@ const RGB_TO_BGR: [[number, number, number], [number, number, number], [number, 
   [1, 0, 0],
 ];
 
-function md5(bytes: Buffer): string {
+/** MD5 hex, as in `hashsum_original` and `hashsum_resized`. */
+export function md5Hex(bytes: Uint8Array): string {
   return createHash('md5').update(bytes).digest('hex');
 }
 
@@ -70,7 +71,7 @@ export class ImageProcessor {
   }
 
   private async run(input: Buffer, context: ErrorContext): Promise<ProcessedImage> {
-    const hashsumOriginal = md5(input);
+    const hashsumOriginal = md5Hex(input);
     const meta = await this.readHeader(input, context);
     const originalSize: Size = [meta.height, meta.width];
     const needsResize = Math.max(...originalSize) > this.options.image_size;
@@ -84,7 +85,7 @@ export class ImageProcessor {
     }
     try {
       const { data, info } = await this.encode(pipeline, meta.format).toBuffer({ resolveWithObject: true });
-      return { image: data, originalSize, resizedSize: [info.height, info.width], hashsumOriginal, hashsumResized: md5(data), inputFormat: meta.format };
+      return { image: data, originalSize, resizedSize: [info.height, info.width], hashsumOriginal, hashsumResized: md5Hex(data), inputFormat: meta.format };
     } catch (err) {
       throw this.decodeError(err, context);
     }

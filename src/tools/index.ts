@@ -12,5 +12,6 @@ export type { RowDecision, RewriteCounts } from './rewrite.js';
 export type { RunnerSummary, RunTotals } from './runner-stage.js';
 export type { ToolCheckpoint } from './checkpoint.js';
 export { completedBatches, successesFile } from './batches.js';
-export { streamSuccessMeta, rowsOf, md5Hex, META_COLUMNS, type SuccessRow, type SuccessMeta, type Size } from './rows.js';
+export { streamSuccessMeta, rowsOf, META_COLUMNS, type SuccessRow, type SuccessMeta, type Size } from './rows.js';
+export { md5Hex } from '../engine/image.js';
 export { SizeBasedFilter, DuplicationFilter, ResizeRunner, ImageVerificationRunner } from './builtins/index.js';

@@ -3,7 +3,6 @@
  * its file, also ones this version does not know, so a rewrite never drops a column.
  */
 import { streamParquetFile } from '../io/parquet.js';
-import { createHash } from 'node:crypto';
 import * as arrow from 'apache-arrow';
 import type { Cell } from '../pipeline/schemas.js';
 
@@ -65,7 +64,3 @@ export async function* streamSuccessMeta(file: string, batchSize = 8192): AsyncG
   for await (const table of streamParquetFile(file, batchSize, META_COLUMNS)) yield rowsOf(table) as SuccessMeta[];
 }
 
-/** MD5 hex, as in `hashsum_original` and `hashsum_resized`. */
-export function md5Hex(bytes: Uint8Array): string {
-  return createHash('md5').update(bytes).digest('hex');
-}

@@ -5,7 +5,8 @@
  */
 import sharp, { type OutputInfo } from 'sharp';
 import type { RowDecision } from '../rewrite.js';
-import { md5Hex, type SuccessRow } from '../rows.js';
+import { md5Hex } from '../../engine/image.js';
+import type { SuccessRow } from '../rows.js';
 import { KEEP, RewriteRunner } from '../runner.js';
 
 function sizeMismatch(found: string, row: SuccessRow): RowDecision {

@@ -4,10 +4,10 @@
  * `hashsum_resized`. The trail keeps each image as it was.
  */
 import sharp from 'sharp';
-import { ImageProcessor } from '../../engine/image.js';
+import { ImageProcessor, md5Hex } from '../../engine/image.js';
 import { imageOptionsOf } from '../../pipeline/runtime-options.js';
 import type { RowDecision } from '../rewrite.js';
-import { md5Hex, type Size, type SuccessRow } from '../rows.js';
+import type { Size, SuccessRow } from '../rows.js';
 import { KEEP, RewriteRunner } from '../runner.js';
 
 interface Resized {
