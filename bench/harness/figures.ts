@@ -33,6 +33,16 @@ export const FIGURE_KEYS = [
   'max_peak_inflight_ratio',
 ] as const satisfies readonly (keyof Figures)[];
 
+/** The host behind a run's peak ratio: where the client went furthest over a host's capacity. */
+export interface PeakHost {
+  readonly label: string;
+  /** `address:port`, the downloader's server_name. */
+  readonly serverName: string;
+  readonly capacity: number;
+  /** Its peak number of requests in flight, over the same time as the peak ratio. */
+  readonly peak: number;
+}
+
 /** What the report shows beside the figures. */
 export interface RunDetails {
   readonly seconds: number;
@@ -62,6 +72,8 @@ export interface RunDetails {
   readonly tailSeconds: number | null;
   /** Whether the run lasted past the settling time (otherwise the peak ratio is all-time). */
   readonly settled: boolean;
+  /** Which host the peak ratio comes from; null when no host saw a request. */
+  readonly peakHost: PeakHost | null;
 }
 
 export interface RunFigures {
@@ -98,8 +110,16 @@ export function hostWork(hosts: readonly HostReport[]): HostWork[] {
   return hosts.map((h) => ({ oracleRps: h.oracleRps, images: h.imageUrls }));
 }
 
-const maxRatio = (hosts: readonly HostTotals[], peak: (h: HostTotals) => number): number =>
-  hosts.reduce((m, h) => Math.max(m, peak(h) / h.host.capacity), 0);
+/** The host with the highest peak ÷ capacity; undefined when none saw a request. */
+function peakHost(hosts: readonly HostTotals[], peak: (h: HostTotals) => number): HostTotals | undefined {
+  const ratio = (h: HostTotals): number => peak(h) / h.host.capacity;
+  return hosts.reduce<HostTotals | undefined>((top, h) => (ratio(h) > (top === undefined ? 0 : ratio(top)) ? h : top), undefined);
+}
+
+function maxRatio(hosts: readonly HostTotals[], peak: (h: HostTotals) => number): number {
+  const top = peakHost(hosts, peak);
+  return top === undefined ? 0 : peak(top) / top.host.capacity;
+}
 
 /** A run's duration: from the start of its download stage to its last epoch (or the deadline). */
 export function runSeconds(client: ClientRun): number {
@@ -131,8 +151,10 @@ export function runFigures(record: RunRecord, ceiling: number): RunFigures {
   const reached = firstReach(throughputSeries(farm, client), 0.9 * oracleRate);
   const settled = farm.splitMs !== null;
   const allTime = maxRatio(hosts, (h) => h.peakAll);
+  const reported = (h: HostTotals): number => (settled ? h.peakLate : h.peakAll);
+  const top = peakHost(hosts, reported);
   const answering = hosts.filter((h) => !h.host.refuse);
-  const over = answering.filter((h) => (settled ? h.peakLate : h.peakAll) > h.host.capacity).length;
+  const over = answering.filter((h) => reported(h) > h.host.capacity).length;
   const requestTime = answering.reduce((t, h) => t + h.host.avgInFlight, 0);
   const queuedTime = answering.reduce((t, h) => t + h.host.avgQueued, 0);
   return {
@@ -143,7 +165,7 @@ export function runFigures(record: RunRecord, ceiling: number): RunFigures {
       overload_per_10k: requests > 0 ? (10_000 * overloads) / requests : 0,
       p95_ttfb_inflation: ttfbInflation(measured, unloaded),
       seconds_to_90pct: reached ?? seconds,
-      max_peak_inflight_ratio: settled ? maxRatio(hosts, (h) => h.peakLate) : allTime,
+      max_peak_inflight_ratio: maxRatio(hosts, reported),
     },
     details: {
       seconds,
@@ -159,6 +181,10 @@ export function runFigures(record: RunRecord, ceiling: number): RunFigures {
       queuedShare: requestTime > 0 ? queuedTime / requestTime : 0,
       tailSeconds: client.finished ? tailSeconds(farm.samples) : null,
       settled,
+      peakHost:
+        top === undefined
+          ? null
+          : { label: top.host.label, serverName: top.host.serverName, capacity: top.host.capacity, peak: reported(top) },
     },
   };
 }

@@ -33,6 +33,10 @@ export function formatTable(runs: readonly RunFigures[], skipped: readonly Skipp
   const line = (r: readonly string[]): string =>
     r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
   const out = [line(HEADER), widths.map((w) => '-'.repeat(w)).join('  '), ...runs.map((r) => line(row(r)))];
+  for (const { figures: f, details: d } of runs) {
+    const h = d.peakHost;
+    if (h !== null) out.push(`${f.algorithm}: peak/cap from ${h.label} host ${h.serverName}: ${h.peak} in flight, capacity ${h.capacity}`);
+  }
   for (const s of skipped) out.push(`${s.client}: skipped: ${s.reason}`);
   const marks: string[] = [];
   if (runs.some((r) => !r.details.finished)) marks.push('* stopped at the deadline');

@@ -26,7 +26,7 @@ const esc = escapeXml;
 const num = (v: number, digits: number): string => (Number.isFinite(v) ? v.toFixed(digits) : '∞');
 
 function figuresTable(runs: readonly MeasuredRun[]): string {
-  const head = ['client', 'images/s', 'goodput ratio', 'overload / 10k', 'p95 TTFB inflation', 's to 90 %', 'peak / capacity (after 5 s)', 'peak / capacity (all)', 'time queued at hosts (after 5 s)', 'last 5 % of answers, s', 'hosts over capacity', 'images', 'seconds', 'oracle seconds', 'requests', 'overloads'];
+  const head = ['client', 'images/s', 'goodput ratio', 'overload / 10k', 'p95 TTFB inflation', 's to 90 %', 'peak / capacity (after 5 s)', 'peak / capacity (all)', 'host of the peak', 'time queued at hosts (after 5 s)', 'last 5 % of answers, s', 'hosts over capacity', 'images', 'seconds', 'oracle seconds', 'requests', 'overloads'];
   const rows = runs.map(({ result: { figures: f, details: d } }) => [
     f.algorithm + (d.finished ? '' : ' (stopped at deadline)'),
     num(f.images_per_s, 1),
@@ -36,6 +36,7 @@ function figuresTable(runs: readonly MeasuredRun[]): string {
     (d.reached90 ? '' : '> ') + num(f.seconds_to_90pct, 1),
     num(f.max_peak_inflight_ratio, 2) + (d.settled ? '' : ' (all-time: run too short)'),
     num(d.peak_inflight_ratio_all_time, 2),
+    d.peakHost === null ? '–' : `${d.peakHost.label} ${d.peakHost.serverName}: ${d.peakHost.peak} in flight, capacity ${d.peakHost.capacity}`,
     `${num(100 * d.queuedShare, 1)} %`,
     d.tailSeconds === null ? '–' : num(d.tailSeconds, 1),
     `${num(100 * d.hostsOverCapacity, 0)} %`,

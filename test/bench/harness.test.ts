@@ -27,6 +27,8 @@ test('bench CLI on smoke: every URL accounted for once, JSON figures, HTML repor
   ]);
   assert.match(stdout, /^algorithm\s+images\/s\s+goodput/m);
   assert.match(stdout, /^adaptive\s/m);
+  // The host behind the peak ratio, named as the downloader names servers.
+  assert.match(stdout, /^adaptive: peak\/cap from [\w-]+ host 127\.0\.\d+\.\d+:\d+: \d+ in flight, capacity \d+$/m);
 
   const figures = JSON.parse(readFileSync(json, 'utf8')) as Record<string, unknown>[];
   assert.equal(figures.length, 1);
