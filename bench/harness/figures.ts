@@ -43,6 +43,11 @@ export interface PeakHost {
   readonly peak: number;
 }
 
+/** How the table and the report name it. */
+export function describePeakHost(h: PeakHost): string {
+  return `${h.label} host ${h.serverName}: ${h.peak} in flight, capacity ${h.capacity}`;
+}
+
 /** What the report shows beside the figures. */
 export interface RunDetails {
   readonly seconds: number;
@@ -165,7 +170,7 @@ export function runFigures(record: RunRecord, ceiling: number): RunFigures {
       overload_per_10k: requests > 0 ? (10_000 * overloads) / requests : 0,
       p95_ttfb_inflation: ttfbInflation(measured, unloaded),
       seconds_to_90pct: reached ?? seconds,
-      max_peak_inflight_ratio: maxRatio(hosts, reported),
+      max_peak_inflight_ratio: top === undefined ? 0 : reported(top) / top.host.capacity,
     },
     details: {
       seconds,

@@ -1,5 +1,5 @@
 /** The harness's printed table: one row per client, the figures as figures.ts defines them. */
-import type { RunFigures } from './figures.js';
+import { describePeakHost, type RunFigures } from './figures.js';
 
 export interface SkippedClient {
   readonly client: string;
@@ -35,7 +35,7 @@ export function formatTable(runs: readonly RunFigures[], skipped: readonly Skipp
   const out = [line(HEADER), widths.map((w) => '-'.repeat(w)).join('  '), ...runs.map((r) => line(row(r)))];
   for (const { figures: f, details: d } of runs) {
     const h = d.peakHost;
-    if (h !== null) out.push(`${f.algorithm}: peak/cap from ${h.label} host ${h.serverName}: ${h.peak} in flight, capacity ${h.capacity}`);
+    if (h !== null) out.push(`${f.algorithm}: peak/cap from ${describePeakHost(h)}`);
   }
   for (const s of skipped) out.push(`${s.client}: skipped: ${s.reason}`);
   const marks: string[] = [];

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { describeScenario, type HostReport } from '../farm/index.js';
 import type { BenchmarkResult, MeasuredRun } from '../harness/bench.js';
 import { FIGURE_DEFINITIONS } from '../harness/definitions.js';
+import { describePeakHost } from '../harness/figures.js';
 import { hostInflightSeries, hostLimitSeries, throughputSeries, THROUGHPUT_WINDOW_MS } from '../harness/series.js';
 import { escapeXml, lineChart, type ChartLine } from './svg.js';
 
@@ -36,7 +37,7 @@ function figuresTable(runs: readonly MeasuredRun[]): string {
     (d.reached90 ? '' : '> ') + num(f.seconds_to_90pct, 1),
     num(f.max_peak_inflight_ratio, 2) + (d.settled ? '' : ' (all-time: run too short)'),
     num(d.peak_inflight_ratio_all_time, 2),
-    d.peakHost === null ? '–' : `${d.peakHost.label} ${d.peakHost.serverName}: ${d.peakHost.peak} in flight, capacity ${d.peakHost.capacity}`,
+    d.peakHost === null ? '–' : describePeakHost(d.peakHost),
     `${num(100 * d.queuedShare, 1)} %`,
     d.tailSeconds === null ? '–' : num(d.tailSeconds, 1),
     `${num(100 * d.hostsOverCapacity, 0)} %`,
